@@ -1,0 +1,15 @@
+import type { Logger } from './log.js';
+import type { BlobStore } from './store/blobs.js';
+import type { SqliteDatabase } from './store/database.js';
+
+/** What every provider gets at start-up: the shared database and blob store, and identity. */
+export interface ProviderContext {
+  db: SqliteDatabase;
+  blobs: BlobStore;
+  dataDir: string;
+  /** The one account of the local cloud, used in every ARN. */
+  accountId: string;
+  logger: Logger;
+  /** The URL clients reach the local cloud on; known only once the listener is up. */
+  endpointUrl(): string;
+}
