@@ -36,3 +36,38 @@ export interface TemporaryCredentials {
 export interface CredentialIssuer {
   issueRoleCredentials(roleArn: string, sessionName: string): TemporaryCredentials;
 }
+
+/** A role as IAM stores it, with its policy documents parsed from JSON. */
+export interface RoleDescription {
+  arn: string;
+  name: string;
+  /** IAM's unique id of the role, `AROA…`, which assumed-role user ids start with. */
+  roleId: string;
+  trustPolicy: object;
+  /** Inline policies by policy name. */
+  inlinePolicies: Record<string, object>;
+  /** ARNs of the managed policies attached to the role. */
+  attachedPolicyArns: string[];
+  /** The maximum session duration, in seconds, that AssumeRole may grant for the role. */
+  maxSessionDurationSeconds: number;
+}
+
+/** IAM's roles and managed policies, as STS and IAM enforcement read them. */
+export interface RoleDirectory {
+  /** Finds a role by ARN or by name (names are case-insensitive in IAM); undefined when absent. */
+  getRole(roleArnOrName: string): RoleDescription | undefined;
+  /** Returns the document of an AWS managed policy in the local IAM's table, or undefined for any other ARN. */
+  getManagedPolicyDocument(policyArn: string): object | undefined;
+}
+
+/** One CloudWatch Logs event: epoch milliseconds and the message text. */
+export interface LogEvent {
+  timestamp: number;
+  message: string;
+}
+
+/** What Lambda needs from CloudWatch Logs to store the output of functions. */
+export interface LogEventWriter {
+  /** Appends events to a stream, creating the log group and stream when they do not exist. */
+  putLogEvents(region: string, logGroupName: string, logStreamName: string, events: LogEvent[]): void;
+}

@@ -27,7 +27,11 @@ export function internalError(cause: unknown): AwsError {
   return new AwsError('InternalFailure', 'The local cloud failed to process the request.', 500, {}, { cause });
 }
 
-/** The error an IAM-enforcing local cloud returns when the caller's policies deny an action. */
+/**
+ * The error an IAM-enforcing local cloud returns when the caller's policies deny an action.
+ * `code` and `statusCode` differ by service (KMS sends `AccessDeniedException` with 400), and
+ * the message names an explicit Deny when a statement denied the action.
+ */
 export class AccessDeniedError extends AwsError {
   override name = 'AccessDeniedError';
 
@@ -36,11 +40,10 @@ export class AccessDeniedError extends AwsError {
     readonly action: string,
     readonly resource: string,
     code = 'AccessDenied',
+    statusCode = 403,
+    readonly explicitDeny = false,
   ) {
-    super(
-      code,
-      `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} because no identity-based policy allows the ${action} action`,
-      403,
-    );
+    const reason = explicitDeny ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${action} action`;
+    super(code, `User: ${principalArn} is not authorized to perform: ${action} on resource: ${resource} ${reason}`, statusCode);
   }
 }

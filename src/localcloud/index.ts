@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import type { ProviderContext } from './context.js';
 import { createLogger } from './log.js';
 import type { LogLevel } from './log.js';
+import { createIamAuthorizer } from './iam/authorizer.js';
 import { createIamProvider } from './iam/provider.js';
 import { createKmsProvider } from './kms/provider.js';
 import { createLambdaProvider } from './lambda/provider.js';
+import { createLogsProvider } from './logs/provider.js';
 import type { LambdaSettings } from './lambda/provider.js';
 import { createS3Provider } from './s3/provider.js';
 import { startServer } from './server.js';
@@ -25,6 +27,12 @@ export interface LocalCloudOptions {
   defaultRegion?: string;
   logLevel?: LogLevel;
   lambda?: Partial<LambdaSettings>;
+  /**
+   * Checks requests signed with role credentials from STS (those of Lambda functions and of
+   * AssumeRole) against the role's policies, and rejects denied calls with AccessDenied.
+   * Other credentials are always allowed. Off by default.
+   */
+  enforceIam?: boolean;
 }
 
 /** A running local cloud. `close()` stops the listener and every execution environment. */
@@ -54,7 +62,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     endpointUrl: () => url,
   };
 
-  const sts = createStsProvider(context);
+  const sts = createStsProvider(context, {
+    roles: { getRole: (role) => iam.getRole(role), getManagedPolicyDocument: (arn) => iam.getManagedPolicyDocument(arn) },
+  });
   const iam = createIamProvider(context);
   const kms = createKmsProvider(context);
   const s3 = createS3Provider(context, {
@@ -63,9 +73,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       functionExists: (functionArn) => lambda.functionExists(functionArn),
     },
   });
+  const logs = createLogsProvider(context);
   const lambda = createLambdaProvider(context, {
     objects: s3,
     credentials: sts,
+    logs,
     settings: options.lambda ?? {},
     runtimeDir: join(options.dataDir, 'lambda'),
   });
@@ -75,8 +87,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     port: options.port ?? DEFAULT_PORT,
     accountId,
     defaultRegion: options.defaultRegion ?? DEFAULT_REGION,
-    providers: [s3, kms, lambda, iam, sts],
-    authorizerFor: () => () => undefined,
+    providers: [s3, kms, lambda, iam, sts, logs],
+    authorizerFor: options.enforceIam
+      ? createIamAuthorizer({ accountId, principalFor: (accessKeyId) => sts.principalFor(accessKeyId), roles: iam })
+      : () => () => undefined,
     logger,
   });
   url = running.url;

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 /** AWS services the local cloud routes to, by their SigV4 signing name. */
-export type ServiceName = 's3' | 'kms' | 'lambda' | 'iam' | 'sts';
+export type ServiceName = 's3' | 'kms' | 'lambda' | 'iam' | 'sts' | 'logs';
 
 /**
  * An authorization check that a provider runs before an operation, with the IAM action

@@ -9,7 +9,7 @@ export interface CredentialScope {
   service: string;
 }
 
-const SERVICES: ReadonlySet<string> = new Set<ServiceName>(['s3', 'kms', 'lambda', 'iam', 'sts']);
+const SERVICES: ReadonlySet<string> = new Set<ServiceName>(['s3', 'kms', 'lambda', 'iam', 'sts', 'logs']);
 const CREDENTIAL_PATTERN = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/;
 
 /**
@@ -43,6 +43,7 @@ export function routeService(
 
   const target = headers['x-amz-target'];
   if (typeof target === 'string' && target.startsWith('TrentService.')) return 'kms';
+  if (typeof target === 'string' && target.startsWith('Logs_20140328.')) return 'logs';
   if (/^\/20\d\d-\d\d-\d\d\/(functions|event-source-mappings|layers)/.test(rawPath)) return 'lambda';
   if (formVersion === '2010-05-08') return 'iam';
   if (formVersion === '2011-06-15') return 'sts';

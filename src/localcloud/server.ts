@@ -8,7 +8,7 @@ import { parseCredentialScope, routeService } from './routing.js';
 import type { Authorize, LocalRequest, LocalResponse, Provider, ServiceName } from './request.js';
 
 /** Turns the caller's access key into the check that providers run before each operation. */
-export type AuthorizerFactory = (accessKeyId: string, service: ServiceName) => Authorize;
+export type AuthorizerFactory = (accessKeyId: string, service: ServiceName, region: string) => Authorize;
 
 export interface ServerOptions {
   host: string;
@@ -90,6 +90,7 @@ function toLocalRequest(incoming: IncomingMessage, options: ServerOptions): Loca
   if (!service) return undefined;
 
   const accessKeyId = scope?.accessKeyId ?? '';
+  const region = scope?.region ?? options.defaultRegion;
   return {
     method: incoming.method ?? 'GET',
     rawPath,
@@ -97,11 +98,11 @@ function toLocalRequest(incoming: IncomingMessage, options: ServerOptions): Loca
     headers: incoming.headers,
     hostname: (incoming.headers.host ?? '').replace(/:\d+$/, ''),
     service,
-    region: scope?.region ?? options.defaultRegion,
+    region,
     accessKeyId,
     accountId: options.accountId,
     requestId: randomUUID(),
-    authorize: accessKeyId ? options.authorizerFor(accessKeyId, service) : ALLOW_ALL,
+    authorize: accessKeyId ? options.authorizerFor(accessKeyId, service, region) : ALLOW_ALL,
     readBody: (maxBytes, onTooLarge) => readBody(incoming, maxBytes, onTooLarge),
     stream: incoming,
   };
@@ -158,6 +159,6 @@ function unknownService(incoming: IncomingMessage): LocalResponse {
   incoming.resume();
   const body =
     '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidRequest</Code>' +
-    '<Message>The local cloud serves s3, kms, lambda, iam and sts; the request names another service.</Message></Error>';
+    '<Message>The local cloud serves s3, kms, lambda, iam, sts and logs; the request names another service.</Message></Error>';
   return { status: 400, headers: { 'content-type': 'application/xml' }, body };
 }

@@ -1,0 +1,104 @@
+import { AddPermissionCommand, GetPolicyCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
+import { GetBucketNotificationConfigurationCommand, PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
+import type { LambdaFunctionConfiguration, NotificationConfiguration } from '@aws-sdk/client-s3';
+
+import { readOrUndefined } from '../aws-errors.js';
+import { artifactBucketName, functionArn, functionName } from '../names.js';
+import type { PlanContext, PlannedStep } from './plan-types.js';
+
+/** Statement id of the resource policy that lets S3 invoke the deploy function. */
+export function invokePermissionId(prefix: string): string {
+  return `${prefix}-artifacts-s3-invoke`;
+}
+
+/** Id of the artifact bucket's notification to the deploy function. */
+export function notificationId(prefix: string): string {
+  return `${prefix}-deploy-on-upload`;
+}
+
+/**
+ * Plans the artifact bucket's `s3:ObjectCreated:*` notification for `.zip` keys to the deploy
+ * function's unqualified ARN, and the resource policy that lets S3 invoke it. The permission
+ * comes first because S3 checks the destination when the notification is saved.
+ */
+export async function planNotification(context: PlanContext, functionExists: boolean, bucketExists: boolean): Promise<PlannedStep[]> {
+  const steps: PlannedStep[] = [];
+  const { prefix } = context.options;
+  const deployName = functionName(prefix, 'deploy');
+  const bucket = artifactBucketName(context.installation);
+
+  if (!functionExists || !(await hasInvokePermission(context, deployName))) {
+    steps.push({
+      action: 'create',
+      resourceType: 'AWS::Lambda::Permission',
+      resource: `${deployName}/${invokePermissionId(prefix)}`,
+      detail: `let s3.amazonaws.com invoke ${deployName} for objects in ${bucket}`,
+      apply: async (applyContext) => {
+        await applyContext.clients.lambda.send(
+          new AddPermissionCommand({
+            FunctionName: deployName,
+            StatementId: invokePermissionId(prefix),
+            Action: 'lambda:InvokeFunction',
+            Principal: 's3.amazonaws.com',
+            SourceArn: `arn:aws:s3:::${bucket}`,
+            SourceAccount: applyContext.installation.accountId,
+          }),
+        );
+      },
+    });
+  }
+
+  const current: NotificationConfiguration = bucketExists ? await readNotification(context, bucket) : {};
+  const wanted = deployNotification(context);
+  if (!(current.LambdaFunctionConfigurations ?? []).some((existing) => sameNotification(existing, wanted))) {
+    steps.push({
+      action: 'create',
+      resourceType: 'AWS::S3::BucketNotification',
+      resource: bucket,
+      detail: `send s3:ObjectCreated:* for *.zip to ${deployName}`,
+      apply: async (applyContext) => {
+        const latest = await readNotification(applyContext, bucket);
+        const others = (latest.LambdaFunctionConfigurations ?? []).filter((existing) => existing.Id !== wanted.Id);
+        await applyContext.clients.s3.send(
+          new PutBucketNotificationConfigurationCommand({
+            Bucket: bucket,
+            NotificationConfiguration: {
+              TopicConfigurations: latest.TopicConfigurations,
+              QueueConfigurations: latest.QueueConfigurations,
+              EventBridgeConfiguration: latest.EventBridgeConfiguration,
+              LambdaFunctionConfigurations: [...others, wanted],
+            },
+          }),
+        );
+      },
+    });
+  }
+  return steps;
+}
+
+function deployNotification(context: PlanContext): LambdaFunctionConfiguration {
+  return {
+    Id: notificationId(context.options.prefix),
+    LambdaFunctionArn: functionArn(context.installation, 'deploy'),
+    Events: ['s3:ObjectCreated:*'],
+    Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.zip' }] } },
+  };
+}
+
+function sameNotification(existing: LambdaFunctionConfiguration, wanted: LambdaFunctionConfiguration): boolean {
+  const rules = existing.Filter?.Key?.FilterRules ?? [];
+  const suffixRule = rules.length === 1 && rules[0]?.Name?.toLowerCase() === 'suffix' && rules[0]?.Value === '.zip';
+  return existing.LambdaFunctionArn === wanted.LambdaFunctionArn && (existing.Events ?? []).join(',') === 's3:ObjectCreated:*' && suffixRule;
+}
+
+async function readNotification(context: PlanContext, bucket: string): Promise<NotificationConfiguration> {
+  return context.clients.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
+}
+
+async function hasInvokePermission(context: PlanContext, deployName: string): Promise<boolean> {
+  const result = await readOrUndefined(() => context.clients.lambda.send(new GetPolicyCommand({ FunctionName: deployName })), [ResourceNotFoundException]);
+  if (!result?.Policy) return false;
+
+  const policy = JSON.parse(result.Policy) as { Statement?: { Sid?: string }[] };
+  return (policy.Statement ?? []).some((statement) => statement.Sid === invokePermissionId(context.options.prefix));
+}

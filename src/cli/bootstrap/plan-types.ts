@@ -1,0 +1,55 @@
+import type { ServiceName } from '../build.js';
+import type { AwsClients } from '../clients.js';
+import type { Installation } from '../names.js';
+
+/** Settings of a bootstrap: names, stages and the code of new functions. */
+export interface BootstrapOptions {
+  prefix: string;
+  stages: readonly string[];
+  accountId: string;
+  region: string;
+  /** Zip of each service, needed only for functions that do not exist yet. */
+  zips: Partial<Record<ServiceName, string>>;
+  /** Folder of the IAM templates; the repository's `policies/` by default. */
+  policiesDir?: string;
+  /** Waits between polls of a resource that is still changing; 1 s by default. */
+  pollIntervalMs?: number;
+}
+
+/** Values later steps need, filled from current state while planning and from results while applying. */
+export interface BootstrapOutputs {
+  keyArns: Map<string, string>;
+  roleArns: Map<string, string>;
+}
+
+/** A change to one resource, as the plan shows it. */
+export interface PlannedChange {
+  /** `create`, `update` or `restore` (a key scheduled for deletion). */
+  action: 'create' | 'update' | 'restore';
+  /** Resource type as AWS names it, such as `AWS::KMS::Key`. */
+  resourceType: string;
+  /** Name or id of the resource. */
+  resource: string;
+  /** Change and reason, in one line. */
+  detail: string;
+}
+
+/** A change and the calls that make it. Steps run in plan order. */
+export interface PlannedStep extends PlannedChange {
+  apply(context: PlanContext): Promise<void>;
+}
+
+export interface PlanContext {
+  clients: AwsClients;
+  options: BootstrapOptions;
+  installation: Installation;
+  outputs: BootstrapOutputs;
+}
+
+/** The result of `planBootstrap`: every change needed, in the order `applyPlan` makes them. */
+export interface BootstrapPlan {
+  installation: Installation;
+  stages: readonly string[];
+  steps: PlannedStep[];
+  context: PlanContext;
+}

@@ -1,0 +1,83 @@
+import type { Command } from 'commander';
+
+import { applyPlan, describePlan, planBootstrap } from '../bootstrap/plan.js';
+import type { BootstrapPlan, PlannedChange } from '../bootstrap/plan.js';
+import { SERVICE_NAMES, buildServices } from '../build.js';
+import type { ServiceName } from '../build.js';
+import { describeConnection } from '../clients.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_STAGES, parseStageList } from '../names.js';
+import { formatJson, renderTable } from '../output.js';
+import type { Io } from '../output.js';
+import { outDirOption, withCommonOptions } from '../session.js';
+import type { CommonOptions, Session } from '../session.js';
+import { withSession } from './action.js';
+
+interface BootstrapCommandOptions extends CommonOptions {
+  stages: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  outDir: string;
+}
+
+/** `keystage bootstrap`: plans the resources keystage needs, shows the plan, and applies it after confirmation. */
+export function registerBootstrap(program: Command, io: Io, setExitCode: (code: number) => void): void {
+  withCommonOptions(
+    program
+      .command('bootstrap')
+      .description(
+        'Create or repair everything keystage needs: a KMS key per stage, the config and artifact buckets, IAM roles, ' +
+          'the three functions with an alias per stage, the upload notification and a first config per stage. ' +
+          'Reads current state first; with nothing to change it writes nothing.',
+      )
+      .option('--stages <list>', 'comma-separated stages', DEFAULT_STAGES.join(','))
+      .addOption(outDirOption('folder of the built zips used to create missing functions'))
+      .option('-y, --yes', 'apply without asking for confirmation')
+      .option('--dry-run', 'print the plan and change nothing')
+      .option('--json', 'print the plan as JSON'),
+  ).action(
+    withSession<BootstrapCommandOptions>(io, setExitCode, async (session, options) => {
+      const stages = parseStageList(options.stages);
+      const plan = await planInstallation(session, stages, options.outDir);
+
+      io.stdout(options.json ? formatJson({ installation: plan.installation, changes: describePlan(plan) }) : renderPlan(plan));
+      if (plan.steps.length === 0 || options.dryRun) return;
+
+      const where = `account ${plan.installation.accountId}, region ${plan.installation.region} (${describeConnection(session.clients.settings)})`;
+      if (!options.yes && !(await io.confirm(`Apply ${plan.steps.length} change(s) to ${where}?`))) {
+        throw new UsageError(`Nothing was changed; confirm at the prompt or pass --yes to apply the plan to ${where}.`);
+      }
+
+      await applyPlan(plan, (step, index) => io.stderr(`[${index + 1}/${plan.steps.length}] ${formatChange(step)}\n`));
+      io.stderr(`Bootstrap complete: ${plan.steps.length} change(s) applied.\n`);
+    }),
+  );
+}
+
+/** Builds the zips and plans the bootstrap of `stages`; shared by `bootstrap` and `up`. */
+export async function planInstallation(session: Session, stages: readonly string[], outDir: string): Promise<BootstrapPlan> {
+  const installation = await session.installation();
+  const built = await buildServices({ outDir, services: SERVICE_NAMES });
+  const zips = Object.fromEntries(built.map((service) => [service.service, service.zipPath])) as Record<ServiceName, string>;
+
+  return planBootstrap(session.clients, { ...installation, stages, zips });
+}
+
+export function renderPlan(plan: BootstrapPlan): string {
+  const header = `Bootstrap plan for prefix ${plan.installation.prefix}, account ${plan.installation.accountId}, region ${plan.installation.region}, stages ${plan.stages.join(', ')}:\n`;
+  if (plan.steps.length === 0) return `${header}Nothing to change; every resource is in place.\n`;
+
+  const rows = plan.steps.map((step) => [symbolOf(step.action), step.resourceType, step.resource, step.detail]);
+  return `${header}${renderTable(['', 'TYPE', 'RESOURCE', 'CHANGE'], rows)}`;
+}
+
+export function formatChange(change: PlannedChange): string {
+  return `${symbolOf(change.action)} ${change.resourceType} ${change.resource}: ${change.detail}`;
+}
+
+function symbolOf(action: PlannedChange['action']): string {
+  if (action === 'create') return '+';
+  if (action === 'update') return '~';
+  return '↺';
+}

@@ -1,0 +1,129 @@
+import { DeleteLogGroupCommand, ResourceNotFoundException as LogGroupNotFound } from '@aws-sdk/client-cloudwatch-logs';
+import { DeleteRoleCommand, DeleteRolePolicyCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
+import { DescribeKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { DeleteFunctionCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
+import { DeleteBucketCommand, DeleteObjectsCommand, NoSuchBucket } from '@aws-sdk/client-s3';
+import type { Command } from 'commander';
+
+import { isAwsError } from '../aws-errors.js';
+import { listKeyAliases } from '../bootstrap/keys.js';
+import { rolePolicyName } from '../bootstrap/roles.js';
+import { SERVICE_NAMES } from '../build.js';
+import { describeConnection, errorMessage } from '../clients.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_STAGES, artifactBucketName, configBucketName, functionName, keyAliasName, parseStageList, roleName } from '../names.js';
+import type { Io } from '../output.js';
+import { listObjectVersionPages } from '../s3-versions.js';
+import { withCommonOptions } from '../session.js';
+import type { CommonOptions, Session } from '../session.js';
+import { withSession } from './action.js';
+
+interface DestroyOptions extends CommonOptions {
+  stages: string;
+  yes?: boolean;
+  keyDeletionDays: string;
+}
+
+/** `keystage destroy`: removes what bootstrap made, after a confirmation naming the account and region. */
+export function registerDestroy(program: Command, io: Io, setExitCode: (code: number) => void): void {
+  withCommonOptions(
+    program
+      .command('destroy')
+      .description(
+        'Delete the functions, their log groups, roles and both buckets with every object version (configs, artifacts, ledgers), ' +
+          'and schedule the stage KMS keys for deletion. Their aliases stay until KMS deletes the keys, so a bootstrap within the waiting period restores them. ' +
+          'Ciphertexts made with those keys cannot be decrypted once the keys are deleted.',
+      )
+      .option('--stages <list>', 'stages whose keys to remove', DEFAULT_STAGES.join(','))
+      .option('--key-deletion-days <days>', 'KMS waiting period before the keys are deleted, 7 to 30 days', '7')
+      .option('-y, --yes', 'delete without asking for confirmation'),
+  ).action(
+    withSession<DestroyOptions>(io, setExitCode, async (session, options) => {
+      const stages = parseStageList(options.stages);
+      const days = Number(options.keyDeletionDays);
+      if (!Number.isInteger(days) || days < 7 || days > 30) {
+        throw new UsageError(`Invalid --key-deletion-days "${options.keyDeletionDays}"; KMS accepts a whole number of days from 7 to 30.`);
+      }
+
+      const installation = await session.installation();
+      const where = `account ${installation.accountId}, region ${installation.region} (${describeConnection(session.clients.settings)})`;
+      const question = `Delete every keystage resource with prefix "${installation.prefix}" in ${where}, and schedule its KMS keys for deletion in ${days} days?`;
+      if (!options.yes && !(await io.confirm(question))) {
+        throw new UsageError(`Nothing was deleted; confirm at the prompt or pass --yes to destroy prefix "${installation.prefix}" in ${where}.`);
+      }
+
+      await destroyInstallation(session, io, stages, days);
+      io.stderr(`Destroyed prefix "${installation.prefix}" in ${where}. KMS keys are pending deletion for ${days} days; "keystage bootstrap" within that time restores them.\n`);
+    }),
+  );
+}
+
+async function destroyInstallation(session: Session, io: Io, stages: readonly string[], keyDeletionDays: number): Promise<void> {
+  const { clients, prefix } = session;
+  const installation = await session.installation();
+  const done = (line: string): void => io.stderr(`- ${line}\n`);
+
+  for (const service of SERVICE_NAMES) {
+    const name = functionName(prefix, service);
+    if (await ignoringMissing(() => clients.lambda.send(new DeleteFunctionCommand({ FunctionName: name })), [ResourceNotFoundException])) done(`deleted function ${name}`);
+    try {
+      if (await ignoringMissing(() => clients.logs.send(new DeleteLogGroupCommand({ logGroupName: `/aws/lambda/${name}` })), [LogGroupNotFound])) {
+        done(`deleted log group /aws/lambda/${name}`);
+      }
+    } catch (error) {
+      io.stderr(`! could not delete log group /aws/lambda/${name}: ${errorMessage(error)}; delete it by hand if it exists.\n`);
+    }
+  }
+
+  for (const service of SERVICE_NAMES) {
+    const role = roleName(prefix, service);
+    await ignoringMissing(() => clients.iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: rolePolicyName(prefix, service) })), [NoSuchEntityException]);
+    if (await ignoringMissing(() => clients.iam.send(new DeleteRoleCommand({ RoleName: role })), [NoSuchEntityException])) done(`deleted role ${role}`);
+  }
+
+  for (const bucket of [configBucketName(installation), artifactBucketName(installation)]) {
+    const removed = await emptyBucket(session, bucket);
+    if (await ignoringMissing(() => clients.s3.send(new DeleteBucketCommand({ Bucket: bucket })), [NoSuchBucket])) done(`deleted bucket ${bucket} (${removed} object versions)`);
+  }
+
+  const aliases = await listKeyAliases(clients.kms);
+  for (const stage of stages) {
+    const aliasName = keyAliasName(prefix, stage);
+    const keyId = aliases.get(aliasName);
+    if (!keyId) continue;
+
+    const { KeyMetadata } = await clients.kms.send(new DescribeKeyCommand({ KeyId: keyId }));
+    if (KeyMetadata?.KeyState === 'PendingDeletion') continue;
+
+    const { DeletionDate } = await clients.kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: keyDeletionDays }));
+    done(`scheduled key ${keyId} (${aliasName}) for deletion on ${DeletionDate?.toISOString() ?? `a date ${keyDeletionDays} days from now`}`);
+  }
+}
+
+/** Deletes every object version and delete marker; returns how many. A missing bucket counts as empty. */
+async function emptyBucket(session: Session, bucket: string): Promise<number> {
+  let removed = 0;
+  try {
+    for await (const page of listObjectVersionPages(session.clients.s3, bucket)) {
+      const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((version) => ({ Key: version.Key as string, VersionId: version.VersionId }));
+      if (objects.length === 0) continue;
+      await session.clients.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
+      removed += objects.length;
+    }
+  } catch (error) {
+    if (isAwsError(error, [NoSuchBucket], 404)) return removed;
+    throw error;
+  }
+  return removed;
+}
+
+/** Runs a delete; false when the resource was already gone. */
+async function ignoringMissing(remove: () => Promise<unknown>, notFound: Parameters<typeof isAwsError>[1]): Promise<boolean> {
+  try {
+    await remove();
+    return true;
+  } catch (error) {
+    if (isAwsError(error, notFound, 404)) return false;
+    throw error;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Materials managers of the envelope format, one per KMS key, suite and data key cache settings.
+ *
+ * - Encryption uses a KMS keyring with the stage's key as generator. With data key caching on,
+ *   a caching materials manager (bounded by the config's `dataKeyCache` age, message and byte
+ *   limits) sits behind a single-flight gate, so KMS calls stay bounded under parallel requests.
+ * - Decryption uses a discovery KMS keyring filtered to the function's account and partition, so
+ *   messages made with a key the config no longer names still decrypt, and caches decrypted data
+ *   keys for the same maximum age.
+ *
+ * A changed `keyId` or cache setting gets a new manager, so a key rotation through the config
+ * takes effect on the next request. Re-pointing an alias that the config names takes effect
+ * when the cached data keys expire (`dataKeyCache.maxAgeSeconds`).
+ */
+import { getLocalCryptographicMaterialsCache, NodeCachingMaterialsManager } from '@aws-crypto/caching-materials-manager-node';
+import { KmsKeyringNode } from '@aws-crypto/kms-keyring-node';
+import { NodeDefaultCryptographicMaterialsManager } from '@aws-crypto/material-management-node';
+import type { NodeMaterialsManager } from '@aws-crypto/material-management-node';
+import type { KMSClient } from '@aws-sdk/client-kms';
+
+import type { StageConfig } from '../config/schema.js';
+import { recordingClientSupplier } from './kms-errors.js';
+import { SingleFlightMaterialsManager } from './single-flight.js';
+
+/** Entries of the in-memory data key cache shared by all managers of an execution environment. */
+export const DATA_KEY_CACHE_CAPACITY = 100;
+
+/** Managers kept at once; a few are enough for one stage's key plus a rotation. */
+const MAX_MANAGERS = 16;
+
+export type DataKeyCacheSettings = StageConfig['dataKeyCache'];
+
+/** Filter of a discovery keyring: it uses only KMS keys of these accounts in this partition. */
+export interface DiscoveryFilter {
+  accountIDs: string[];
+  partition: string;
+}
+
+/** Creates and keeps the materials managers of one execution environment. */
+export class MaterialsManagers {
+  readonly #kms: KMSClient;
+  readonly #cache = getLocalCryptographicMaterialsCache(DATA_KEY_CACHE_CAPACITY);
+  readonly #managers = new Map<string, NodeMaterialsManager>();
+
+  constructor(kms: KMSClient) {
+    this.#kms = kms;
+  }
+
+  /** Returns the manager that encrypts with `keyId` under the given data key cache settings. */
+  forEncryption(keyId: string, settings: DataKeyCacheSettings): NodeMaterialsManager {
+    const id = `encrypt|${keyId}|${settingsKey(settings)}`;
+    return this.#remember(id, () => {
+      const keyring = new KmsKeyringNode({ generatorKeyId: keyId, clientProvider: recordingClientSupplier(this.#kms) });
+      return this.#withCache(id, keyring, settings);
+    });
+  }
+
+  /** Returns the manager that decrypts with any key the discovery filter admits. */
+  forDecryption(filter: DiscoveryFilter | undefined, settings: DataKeyCacheSettings): NodeMaterialsManager {
+    const id = `decrypt|${filter ? `${filter.partition}:${filter.accountIDs.join(',')}` : 'any'}|${settingsKey(settings)}`;
+    return this.#remember(id, () => {
+      const keyring = new KmsKeyringNode({
+        discovery: true,
+        ...(filter ? { discoveryFilter: filter } : {}),
+        clientProvider: recordingClientSupplier(this.#kms),
+      });
+      return this.#withCache(id, keyring, settings);
+    });
+  }
+
+  #withCache(partition: string, keyring: KmsKeyringNode, settings: DataKeyCacheSettings): NodeMaterialsManager {
+    if (!settings.enabled) return new NodeDefaultCryptographicMaterialsManager(keyring);
+
+    const caching = new NodeCachingMaterialsManager({
+      backingMaterials: keyring,
+      cache: this.#cache,
+      partition,
+      maxAge: settings.maxAgeSeconds * 1000,
+      maxMessagesEncrypted: settings.maxMessages,
+      maxBytesEncrypted: settings.maxBytes,
+    });
+    return new SingleFlightMaterialsManager(caching);
+  }
+
+  #remember(id: string, create: () => NodeMaterialsManager): NodeMaterialsManager {
+    const existing = this.#managers.get(id);
+    if (existing) return existing;
+
+    if (this.#managers.size >= MAX_MANAGERS) {
+      const oldest = this.#managers.keys().next().value;
+      if (oldest !== undefined) this.#managers.delete(oldest);
+    }
+    const manager = create();
+    this.#managers.set(id, manager);
+    return manager;
+  }
+}
+
+function settingsKey(settings: DataKeyCacheSettings): string {
+  return `${settings.enabled}/${settings.maxAgeSeconds}/${settings.maxMessages}/${settings.maxBytes}`;
+}

@@ -1,0 +1,24 @@
+/**
+ * Encryption SDK algorithm suites keystage writes, and the ones it recognises when it detects the
+ * format of a ciphertext.
+ */
+import { AlgorithmSuiteIdentifier } from '@aws-crypto/material-management-node';
+
+/** AES-256-GCM with HKDF-SHA512 and key commitment, no signature (`0x0478`). */
+export const COMMITTING_SUITE_ID = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
+
+/** The same suite with an ECDSA P-384 signature in the message footer (`0x0578`). */
+export const COMMITTING_SIGNING_SUITE_ID = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384;
+
+/** Returns the suite of new envelope messages, which is signed only when the stage config sets `signing`. */
+export function suiteIdFor(signing: boolean): AlgorithmSuiteIdentifier {
+  return signing ? COMMITTING_SIGNING_SUITE_ID : COMMITTING_SUITE_ID;
+}
+
+/** Suite ids of message format version 2 (the committing suites). */
+export const V2_SUITE_IDS: ReadonlySet<number> = new Set([COMMITTING_SUITE_ID, COMMITTING_SIGNING_SUITE_ID]);
+
+/** Suite ids of message format version 1 (non-committing, read only when a policy allows it). */
+export const V1_SUITE_IDS: ReadonlySet<number> = new Set([
+  0x0014, 0x0046, 0x0078, 0x0114, 0x0146, 0x0178, 0x0214, 0x0346, 0x0378,
+]);

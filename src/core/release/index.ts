@@ -1,0 +1,21 @@
+/** The release engine of the deploy service, and the ledger and progress readers the CLI uses. */
+export * from './errors.js';
+export { artifactKey, ledgerKey, leaseKey, progressKey, smokeEventKey, decodeEventKey, parseArtifactKey, STATE_PREFIX } from './keys.js';
+export { readLedger, appendLedgerEntry, previousGoodVersion } from './ledger.js';
+export type { LedgerEntry, LedgerDocument, ReleaseKind, ReleaseOutcome, AliasTarget, StepTiming } from './ledger.js';
+export { readProgress } from './progress.js';
+export type { ReleaseProgress, ReleasePhase } from './progress.js';
+export type { LeaseDocument } from './lease.js';
+export { parseStrategy, formatStrategy, shiftSteps } from './strategy.js';
+export type { ReleaseStrategy } from './strategy.js';
+export { compareSequencers } from './sequencer.js';
+export { RELEASE_MARKER_VARIABLE, releaseMarker } from './function-code.js';
+export { MAX_DESCRIPTION_CHARS } from './metadata.js';
+export { runRelease, resumeRelease } from './engine.js';
+export type { ReleaseResult } from './engine.js';
+export { deployRecord } from './deployment.js';
+export type { RecordResult } from './deployment.js';
+export { isCommandEvent, parseCommand, runCommand } from './commands.js';
+export type { CommandEvent, PromoteCommand, RollbackCommand, ReleaseCommand } from './commands.js';
+export { DEFAULT_RELEASE_SETTINGS } from './runtime.js';
+export type { ReleaseRuntime, ReleaseSettings, ReleaseState, ReleasePlan } from './runtime.js';

@@ -1,0 +1,228 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { mockClient } from 'aws-sdk-client-mock';
+import { CreateRoleCommand, NoSuchEntityException, GetRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateKeyCommand, DescribeKeyCommand, ListAliasesCommand as ListKeyAliasesCommand } from '@aws-sdk/client-kms';
+import {
+  GetFunctionConfigurationCommand,
+  PublishVersionCommand,
+  GetPolicyCommand,
+  ListAliasesCommand as ListFunctionAliasesCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-lambda';
+import {
+  GetBucketNotificationConfigurationCommand,
+  GetBucketVersioningCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  NotFound,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { applyPlan, describePlan, planBootstrap } from '../../../src/cli/bootstrap/plan.js';
+import type { BootstrapOptions } from '../../../src/cli/bootstrap/plan.js';
+import { FUNCTION_HANDLER, FUNCTION_RUNTIME, TIMEOUT_SECONDS, functionEnvironment } from '../../../src/cli/bootstrap/functions.js';
+import { invokePermissionId, notificationId } from '../../../src/cli/bootstrap/notification.js';
+import { renderPolicyFile } from '../../../src/cli/bootstrap/policies.js';
+import { policyVariables, rolePolicyName } from '../../../src/cli/bootstrap/roles.js';
+import { SERVICE_NAMES } from '../../../src/cli/build.js';
+import { createClients, destroyClients } from '../../../src/cli/clients.js';
+import type { AwsClients } from '../../../src/cli/clients.js';
+
+const ACCOUNT = '000000000000';
+const REGION = 'us-east-1';
+const STAGES = ['dev', 'staging', 'prod'];
+const zipDir = mkdtempSync(join(tmpdir(), 'keystage-plan-'));
+const zips = Object.fromEntries(SERVICE_NAMES.map((service) => [service, join(zipDir, `${service}.zip`)]));
+for (const path of Object.values(zips)) writeFileSync(path, 'zip');
+
+const options: BootstrapOptions = { prefix: 'keystage', accountId: ACCOUNT, region: REGION, stages: STAGES, zips, pollIntervalMs: 1 };
+const installation = { prefix: 'keystage', accountId: ACCOUNT, region: REGION };
+const keyArn = (stage: string) => `arn:aws:kms:${REGION}:${ACCOUNT}:key/00000000-0000-0000-0000-00000000000${STAGES.indexOf(stage)}`;
+const notFound = <T extends Error>(ErrorClass: new (options: { message: string; $metadata: object }) => T) => new ErrorClass({ message: 'not found', $metadata: { httpStatusCode: 404 } });
+
+function mockClients(target: AwsClients) {
+  return { kms: mockClient(target.kms), s3: mockClient(target.s3), iam: mockClient(target.iam), lambda: mockClient(target.lambda) };
+}
+
+let clients: AwsClients;
+let stubs: ReturnType<typeof mockClients>;
+
+beforeEach(() => {
+  clients = createClients({ endpoint: 'http://127.0.0.1:9', region: REGION, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  stubs = mockClients(clients);
+});
+
+afterEach(() => {
+  for (const stub of Object.values(stubs)) stub.restore();
+  destroyClients(clients);
+});
+
+/** Mocks every read to return the state a finished bootstrap leaves behind. */
+function mockCompleteInstallation(): void {
+  const { kms, s3, iam, lambda } = stubs;
+  const variables = policyVariables({ installation, options });
+
+  kms.on(ListKeyAliasesCommand).resolves({ Aliases: STAGES.map((stage) => ({ AliasName: `alias/keystage-${stage}`, TargetKeyId: keyArn(stage).split('/')[1] })) } as never);
+  for (const stage of STAGES) {
+    kms.on(DescribeKeyCommand, { KeyId: keyArn(stage).split('/')[1] }).resolves({ KeyMetadata: { KeyId: keyArn(stage).split('/')[1], Arn: keyArn(stage), KeyState: 'Enabled' } } as never);
+  }
+
+  s3.on(HeadBucketCommand).resolves({});
+  s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' } as never);
+  s3.on(HeadObjectCommand).resolves({});
+  s3.on(GetBucketNotificationConfigurationCommand).resolves({
+    LambdaFunctionConfigurations: [
+      {
+        Id: notificationId('keystage'),
+        LambdaFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:keystage-deploy`,
+        Events: ['s3:ObjectCreated:*'],
+        Filter: { Key: { FilterRules: [{ Name: 'Suffix', Value: '.zip' }] } },
+      },
+    ],
+  } as never);
+
+  for (const service of SERVICE_NAMES) {
+    const trust = encodeURIComponent(JSON.stringify(renderPolicyFile(service, 'trust', variables)));
+    iam.on(GetRoleCommand, { RoleName: `keystage-${service}` }).resolves({ Role: { RoleName: `keystage-${service}`, Arn: `arn:aws:iam::${ACCOUNT}:role/keystage-${service}`, AssumeRolePolicyDocument: trust } } as never);
+    iam.on(GetRolePolicyCommand, { RoleName: `keystage-${service}` }).resolves({
+      RoleName: `keystage-${service}`,
+      PolicyName: rolePolicyName('keystage', service),
+      PolicyDocument: encodeURIComponent(JSON.stringify(renderPolicyFile(service, 'policy', variables))),
+    } as never);
+
+    lambda.on(GetFunctionConfigurationCommand, { FunctionName: `keystage-${service}` }).resolves({
+      FunctionName: `keystage-${service}`,
+      Runtime: FUNCTION_RUNTIME,
+      Handler: FUNCTION_HANDLER,
+      Timeout: TIMEOUT_SECONDS[service],
+      Role: `arn:aws:iam::${ACCOUNT}:role/keystage-${service}`,
+      Environment: { Variables: { ...functionEnvironment({ installation, options }, service), KEYSTAGE_RELEASE: 'kept' } },
+      State: 'Active',
+      LastUpdateStatus: 'Successful',
+    } as never);
+    lambda.on(ListFunctionAliasesCommand, { FunctionName: `keystage-${service}` }).resolves({ Aliases: STAGES.map((stage) => ({ Name: stage, FunctionVersion: '1' })) } as never);
+  }
+  lambda.on(GetPolicyCommand).resolves({ Policy: JSON.stringify({ Statement: [{ Sid: invokePermissionId('keystage') }] }) } as never);
+}
+
+/** Names of every command sent to any client, in the order they were sent. */
+function sentCommands(): string[] {
+  const calls = Object.values(stubs).flatMap((stub) => stub.calls() as unknown as { callId: number; args: unknown[] }[]);
+  return calls
+    .sort((a, b) => a.callId - b.callId)
+    .map((call) => (call.args[0] as { constructor: { name: string } }).constructor.name);
+}
+
+describe('planBootstrap', () => {
+  it('plans nothing for a complete installation', async () => {
+    mockCompleteInstallation();
+
+    const plan = await planBootstrap(clients, options);
+
+    expect(describePlan(plan)).toEqual([]);
+  });
+
+  it('makes only read calls when nothing changes', async () => {
+    mockCompleteInstallation();
+
+    await applyPlan(await planBootstrap(clients, options));
+
+    const writes = sentCommands().filter((name) => !/^(Get|List|Head|Describe)/.test(name));
+    expect(writes).toEqual([]);
+  });
+
+  it('plans every resource for an empty account', async () => {
+    const { kms, s3, iam, lambda } = stubs;
+    kms.on(ListKeyAliasesCommand).resolves({ Aliases: [] } as never);
+    s3.on(HeadBucketCommand).rejects(notFound(NotFound));
+    iam.on(GetRoleCommand).rejects(notFound(NoSuchEntityException));
+    lambda.on(GetFunctionConfigurationCommand).rejects(notFound(ResourceNotFoundException));
+
+    const changes = describePlan(await planBootstrap(clients, options));
+
+    const count = (type: string) => changes.filter((change) => change.resourceType === type && change.action === 'create').length;
+    expect(count('AWS::KMS::Key')).toBe(3);
+    expect(count('AWS::S3::Bucket')).toBe(2);
+    expect(count('AWS::IAM::Role')).toBe(3);
+    expect(count('AWS::Lambda::Function')).toBe(3);
+    expect(count('AWS::Lambda::Alias')).toBe(3);
+    expect(count('AWS::Lambda::Permission')).toBe(1);
+    expect(count('AWS::S3::BucketNotification')).toBe(1);
+    expect(count('AWS::S3::Object')).toBe(4);
+  });
+
+  it('applies an empty account in dependency order', async () => {
+    const { kms, s3, iam, lambda } = stubs;
+    kms.on(ListKeyAliasesCommand).resolves({ Aliases: [] });
+    kms.on(CreateKeyCommand).callsFake(() => {
+      const index = kms.commandCalls(CreateKeyCommand).length - 1;
+      return { KeyMetadata: { KeyId: `key-${index}`, Arn: keyArn(STAGES[index] as string) } };
+    });
+    s3.on(HeadBucketCommand).rejects(notFound(NotFound));
+    s3.on(GetBucketNotificationConfigurationCommand).resolves({});
+    iam.on(GetRoleCommand).rejects(notFound(NoSuchEntityException));
+    iam.on(CreateRoleCommand).callsFake((input: { RoleName: string }) => ({ Role: { Arn: `arn:aws:iam::${ACCOUNT}:role/${input.RoleName}` } }));
+    lambda
+      .on(GetFunctionConfigurationCommand)
+      .rejectsOnce(notFound(ResourceNotFoundException))
+      .rejectsOnce(notFound(ResourceNotFoundException))
+      .rejectsOnce(notFound(ResourceNotFoundException))
+      .resolves({ State: 'Active', LastUpdateStatus: 'Successful' });
+    lambda.on(PublishVersionCommand).resolves({ Version: '1' });
+
+    await applyPlan(await planBootstrap(clients, options));
+
+    const order = sentCommands().filter((name) => !/^(Get|List|Head|Describe)/.test(name));
+    const first = (name: string) => order.indexOf(`${name}Command`);
+    expect(first('CreateRole')).toBeLessThan(first('CreateFunction'));
+    expect(order[first('PublishVersion') + 1]).toBe('CreateAliasCommand');
+    expect(first('CreateFunction')).toBeLessThan(first('PublishVersion'));
+    expect(first('AddPermission')).toBeLessThan(first('PutBucketNotificationConfiguration'));
+    expect(first('CreateKey')).toBeLessThan(first('PutObject'));
+
+    const devConfig = s3.commandCalls(PutObjectCommand).find((call) => call.args[0].input.Key === 'dev/config.json');
+    expect(JSON.parse(String(devConfig?.args[0].input.Body))).toEqual({ keyId: keyArn('dev') });
+    expect(devConfig?.args[0].input.IfNoneMatch).toBe('*');
+  });
+
+  it('plans a configuration update that keeps the release marker', async () => {
+    mockCompleteInstallation();
+    stubs.lambda.on(GetFunctionConfigurationCommand, { FunctionName: 'keystage-encryption' }).resolves({
+      FunctionName: 'keystage-encryption',
+      Runtime: FUNCTION_RUNTIME,
+      Handler: FUNCTION_HANDLER,
+      Timeout: 3,
+      Role: `arn:aws:iam::${ACCOUNT}:role/keystage-encryption`,
+      Environment: { Variables: { ...functionEnvironment({ installation, options }, 'encryption') } },
+    } as never);
+
+    const changes = describePlan(await planBootstrap(clients, options));
+
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ action: 'update', resource: 'keystage-encryption' });
+    expect(changes[0]?.detail).toContain('timeout 3 → 30 s');
+  });
+
+  it('plans to restore a key scheduled for deletion', async () => {
+    mockCompleteInstallation();
+    const keyId = keyArn('prod').split('/')[1];
+    stubs.kms.on(DescribeKeyCommand, { KeyId: keyId }).resolves({ KeyMetadata: { KeyId: keyId, Arn: keyArn('prod'), KeyState: 'PendingDeletion' } } as never);
+
+    const changes = describePlan(await planBootstrap(clients, options));
+
+    expect(changes).toEqual([expect.objectContaining({ action: 'restore', resource: 'alias/keystage-prod' })]);
+  });
+
+  it('plans a missing alias for a new stage', async () => {
+    mockCompleteInstallation();
+
+    const changes = describePlan(await planBootstrap(clients, { ...options, stages: [...STAGES, 'qa'] }));
+
+    const aliasChanges = changes.filter((change) => change.resourceType === 'AWS::Lambda::Alias');
+    expect(aliasChanges.map((change) => change.resource)).toEqual(['keystage-encryption:qa', 'keystage-decryption:qa', 'keystage-deploy:qa']);
+  });
+});
