@@ -55,8 +55,8 @@ export function resolveConnection(options: ConnectionOptions, env: NodeJS.Proces
   if (endpoint !== undefined) checkEndpoint(endpoint);
 
   const profile = options.profile ?? nonEmpty(env.AWS_PROFILE);
-  const given = options.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
-  const region = given ?? (profile === undefined ? DEFAULT_REGION : undefined);
+  const explicitRegion = options.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
+  const region = explicitRegion ?? (profile === undefined ? DEFAULT_REGION : undefined);
   if (region !== undefined) checkRegion(region);
 
   return { endpoint, region, profile, credentials: chooseCredentials(env, endpoint, options.profile) };
@@ -128,6 +128,15 @@ export async function getAccountId(clients: AwsClients): Promise<string> {
       cause: error,
     });
   }
+}
+
+/**
+ * Describes an installation's account and region with the endpoint, for confirmations:
+ * "account 000000000000, region us-east-1 (endpoint http://127.0.0.1:4566)".
+ */
+export function describeTarget(accountId: string, region: string, settings: ConnectionSettings): string {
+  const profile = settings.profile ? `, profile ${settings.profile}` : '';
+  return `account ${accountId}, region ${region} (endpoint ${settings.endpoint ?? 'AWS'}${profile})`;
 }
 
 /** "endpoint http://127.0.0.1:4566, region us-east-1", for error messages. */

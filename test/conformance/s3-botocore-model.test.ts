@@ -22,6 +22,7 @@ import type { TestCloud } from '../support/localcloud.js';
  * class; the rest reach SDK users as the generic S3ServiceException with this code.
  */
 const GENERIC_S3_ERROR_CODES = new Set([
+  'AccessControlListNotSupported',
   'AccessDenied',
   'BadDigest',
   'BucketNotEmpty',
@@ -39,12 +40,19 @@ const GENERIC_S3_ERROR_CODES = new Set([
   'InvalidRange',
   'InvalidRequest',
   'InvalidStorageClass',
+  'InvalidTag',
   'InvalidURI',
   'KeyTooLongError',
+  'MalformedPolicy',
   'MalformedXML',
   'MetadataTooLarge',
   'MethodNotAllowed',
   'MissingContentLength',
+  'NoSuchBucketPolicy',
+  'NoSuchCORSConfiguration',
+  'NoSuchLifecycleConfiguration',
+  'NoSuchPublicAccessBlockConfiguration',
+  'NoSuchTagSet',
   'NoSuchVersion',
   'NotImplemented',
   'PreconditionFailed',

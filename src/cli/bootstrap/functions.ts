@@ -128,7 +128,7 @@ async function createFunctionWhenRoleIsReady(context: PlanContext, input: Constr
 
 function updateFunctionStep(context: PlanContext, service: ServiceName, current: FunctionConfiguration): PlannedStep | undefined {
   const name = functionName(context.options.prefix, service);
-  const wanted = functionEnvironment(context, service);
+  const desired = functionEnvironment(context, service);
   const currentVariables = current.Environment?.Variables ?? {};
   const role = context.outputs.roleArns.get(service);
 
@@ -137,7 +137,7 @@ function updateFunctionStep(context: PlanContext, service: ServiceName, current:
   if (current.Handler !== FUNCTION_HANDLER) differences.push(`handler ${current.Handler} → ${FUNCTION_HANDLER}`);
   if (current.Timeout !== TIMEOUT_SECONDS[service]) differences.push(`timeout ${current.Timeout} → ${TIMEOUT_SECONDS[service]} s`);
   if (role && current.Role !== role) differences.push(`role → ${role}`);
-  for (const [key, value] of Object.entries(wanted)) {
+  for (const [key, value] of Object.entries(desired)) {
     if (currentVariables[key] !== value) differences.push(`${key}=${value}`);
   }
   if (differences.length === 0) return undefined;
@@ -156,7 +156,7 @@ function updateFunctionStep(context: PlanContext, service: ServiceName, current:
           Handler: FUNCTION_HANDLER,
           Timeout: TIMEOUT_SECONDS[service],
           ...(applyContext.outputs.roleArns.get(service) ? { Role: applyContext.outputs.roleArns.get(service) } : {}),
-          Environment: { Variables: { ...currentVariables, ...wanted } },
+          Environment: { Variables: { ...currentVariables, ...desired } },
         }),
       );
     },
@@ -167,7 +167,7 @@ function createAliasesStep(service: ServiceName, name: string, stages: readonly 
   return {
     action: 'create',
     resourceType: 'AWS::Lambda::Alias',
-    resource: stages.map((stage) => `${name}:${stage}`).join(', '),
+    resource: `${name}:${stages.join(',')}`,
     detail: 'publish the current code as a version and point each stage alias at it',
     apply: async (applyContext) => {
       await waitForFunctionReady(applyContext.clients.lambda, name, applyContext.options.pollIntervalMs);

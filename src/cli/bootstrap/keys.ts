@@ -44,6 +44,7 @@ export async function planKeys(context: PlanContext): Promise<PlannedStep[]> {
       continue;
     }
 
+    // NOTE: tags are set when bootstrap creates a key; an existing key's tags are not checked.
     const { KeyMetadata } = await context.clients.kms.send(new DescribeKeyCommand({ KeyId: targetKeyId }));
     if (KeyMetadata?.Arn) context.outputs.keyArns.set(stage, KeyMetadata.Arn);
 

@@ -49,8 +49,8 @@ export async function planNotification(context: PlanContext, functionExists: boo
   }
 
   const current: NotificationConfiguration = bucketExists ? await readNotification(context, bucket) : {};
-  const wanted = deployNotification(context);
-  if (!(current.LambdaFunctionConfigurations ?? []).some((existing) => sameNotification(existing, wanted))) {
+  const desired = deployNotification(context);
+  if (!(current.LambdaFunctionConfigurations ?? []).some((existing) => sameNotification(existing, desired))) {
     steps.push({
       action: 'create',
       resourceType: 'AWS::S3::BucketNotification',
@@ -58,7 +58,7 @@ export async function planNotification(context: PlanContext, functionExists: boo
       detail: `send s3:ObjectCreated:* for *.zip to ${deployName}`,
       apply: async (applyContext) => {
         const latest = await readNotification(applyContext, bucket);
-        const others = (latest.LambdaFunctionConfigurations ?? []).filter((existing) => existing.Id !== wanted.Id);
+        const others = (latest.LambdaFunctionConfigurations ?? []).filter((existing) => existing.Id !== desired.Id);
         await applyContext.clients.s3.send(
           new PutBucketNotificationConfigurationCommand({
             Bucket: bucket,
@@ -66,7 +66,7 @@ export async function planNotification(context: PlanContext, functionExists: boo
               TopicConfigurations: latest.TopicConfigurations,
               QueueConfigurations: latest.QueueConfigurations,
               EventBridgeConfiguration: latest.EventBridgeConfiguration,
-              LambdaFunctionConfigurations: [...others, wanted],
+              LambdaFunctionConfigurations: [...others, desired],
             },
           }),
         );
@@ -85,10 +85,10 @@ function deployNotification(context: PlanContext): LambdaFunctionConfiguration {
   };
 }
 
-function sameNotification(existing: LambdaFunctionConfiguration, wanted: LambdaFunctionConfiguration): boolean {
+function sameNotification(existing: LambdaFunctionConfiguration, desired: LambdaFunctionConfiguration): boolean {
   const rules = existing.Filter?.Key?.FilterRules ?? [];
   const suffixRule = rules.length === 1 && rules[0]?.Name?.toLowerCase() === 'suffix' && rules[0]?.Value === '.zip';
-  return existing.LambdaFunctionArn === wanted.LambdaFunctionArn && (existing.Events ?? []).join(',') === 's3:ObjectCreated:*' && suffixRule;
+  return existing.LambdaFunctionArn === desired.LambdaFunctionArn && (existing.Events ?? []).join(',') === 's3:ObjectCreated:*' && suffixRule;
 }
 
 async function readNotification(context: PlanContext, bucket: string): Promise<NotificationConfiguration> {

@@ -4,6 +4,7 @@ import type { Installation } from '../names.js';
 import { planBuckets, planStageConfigs } from './buckets.js';
 import { planFunctions } from './functions.js';
 import { planKeys } from './keys.js';
+import { planLifecycle } from './lifecycle.js';
 import { planNotification } from './notification.js';
 import type { BootstrapOptions, BootstrapPlan, PlanContext, PlannedChange, PlannedStep } from './plan-types.js';
 import { planRoles } from './roles.js';
@@ -13,7 +14,7 @@ export type { BootstrapOptions, BootstrapPlan, PlannedChange } from './plan-type
 
 /**
  * Reads the current state of every resource keystage needs and returns the changes that would
- * bring it to the wanted state. Planning only reads; an installation that is complete gives an
+ * bring it to the desired state. Planning only reads; an installation that is complete gives an
  * empty plan, so applying it makes no write calls.
  */
 export async function planBootstrap(clients: AwsClients, options: BootstrapOptions): Promise<BootstrapPlan> {
@@ -34,11 +35,12 @@ export async function planBootstrap(clients: AwsClients, options: BootstrapOptio
   const notificationSteps = await planNotification(context, deployExists, artifactBucketExists);
   const configSteps = await planStageConfigs(context, configBucketExists);
   const smokeSteps = await planSmokeEvents(context, artifactBucketExists);
+  const lifecycleSteps = await planLifecycle(context, artifactBucketExists);
 
   return {
     installation,
     stages: options.stages,
-    steps: [...keySteps, ...bucketSteps, ...roleSteps, ...functionSteps, ...notificationSteps, ...configSteps, ...smokeSteps],
+    steps: [...keySteps, ...bucketSteps, ...roleSteps, ...functionSteps, ...notificationSteps, ...configSteps, ...smokeSteps, ...lifecycleSteps],
     context,
   };
 }

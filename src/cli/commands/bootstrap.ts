@@ -4,7 +4,7 @@ import { applyPlan, describePlan, planBootstrap } from '../bootstrap/plan.js';
 import type { BootstrapPlan, PlannedChange } from '../bootstrap/plan.js';
 import { SERVICE_NAMES, buildServices } from '../build.js';
 import type { ServiceName } from '../build.js';
-import { describeConnection } from '../clients.js';
+import { describeTarget } from '../clients.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_STAGES, parseStageList } from '../names.js';
 import { formatJson, renderTable } from '../output.js';
@@ -44,7 +44,7 @@ export function registerBootstrap(program: Command, io: Io, setExitCode: (code: 
       io.stdout(options.json ? formatJson({ installation: plan.installation, changes: describePlan(plan) }) : renderPlan(plan));
       if (plan.steps.length === 0 || options.dryRun) return;
 
-      const where = `account ${plan.installation.accountId}, region ${plan.installation.region} (${describeConnection(session.clients.settings)})`;
+      const where = describeTarget(plan.installation.accountId, plan.installation.region, session.clients.settings);
       if (!options.yes && !(await io.confirm(`Apply ${plan.steps.length} change(s) to ${where}?`))) {
         throw new UsageError(`Nothing was changed; confirm at the prompt or pass --yes to apply the plan to ${where}.`);
       }

@@ -9,7 +9,7 @@ import { isAwsError } from '../aws-errors.js';
 import { listKeyAliases } from '../bootstrap/keys.js';
 import { rolePolicyName } from '../bootstrap/roles.js';
 import { SERVICE_NAMES } from '../build.js';
-import { describeConnection, errorMessage } from '../clients.js';
+import { describeTarget, errorMessage } from '../clients.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_STAGES, artifactBucketName, configBucketName, functionName, keyAliasName, parseStageList, roleName } from '../names.js';
 import type { Io } from '../output.js';
@@ -46,7 +46,7 @@ export function registerDestroy(program: Command, io: Io, setExitCode: (code: nu
       }
 
       const installation = await session.installation();
-      const where = `account ${installation.accountId}, region ${installation.region} (${describeConnection(session.clients.settings)})`;
+      const where = describeTarget(installation.accountId, installation.region, session.clients.settings);
       const question = `Delete every keystage resource with prefix "${installation.prefix}" in ${where}, and schedule its KMS keys for deletion in ${days} days?`;
       if (!options.yes && !(await io.confirm(question))) {
         throw new UsageError(`Nothing was deleted; confirm at the prompt or pass --yes to destroy prefix "${installation.prefix}" in ${where}.`);
@@ -59,33 +59,57 @@ export function registerDestroy(program: Command, io: Io, setExitCode: (code: nu
 }
 
 async function destroyInstallation(session: Session, io: Io, stages: readonly string[], keyDeletionDays: number): Promise<void> {
-  const { clients, prefix } = session;
   const installation = await session.installation();
   const done = (line: string): void => io.stderr(`- ${line}\n`);
 
+  await deleteFunctions(session, io, done);
+  await deleteRoles(session, done);
+  await deleteBuckets(session, [configBucketName(installation), artifactBucketName(installation)], done);
+  await scheduleKeyDeletion(session, stages, keyDeletionDays, done);
+}
+
+/** Deletes each function (with its versions and aliases) and its log group. */
+async function deleteFunctions(session: Session, io: Io, done: (line: string) => void): Promise<void> {
+  const { clients, prefix } = session;
   for (const service of SERVICE_NAMES) {
     const name = functionName(prefix, service);
-    if (await ignoringMissing(() => clients.lambda.send(new DeleteFunctionCommand({ FunctionName: name })), [ResourceNotFoundException])) done(`deleted function ${name}`);
+    const deleted = await ignoringMissing(() => clients.lambda.send(new DeleteFunctionCommand({ FunctionName: name })), [ResourceNotFoundException]);
+    if (deleted) done(`deleted function ${name}`);
+
+    const logGroupName = `/aws/lambda/${name}`;
     try {
-      if (await ignoringMissing(() => clients.logs.send(new DeleteLogGroupCommand({ logGroupName: `/aws/lambda/${name}` })), [LogGroupNotFound])) {
-        done(`deleted log group /aws/lambda/${name}`);
-      }
+      const deletedLogs = await ignoringMissing(() => clients.logs.send(new DeleteLogGroupCommand({ logGroupName })), [LogGroupNotFound]);
+      if (deletedLogs) done(`deleted log group ${logGroupName}`);
     } catch (error) {
-      io.stderr(`! could not delete log group /aws/lambda/${name}: ${errorMessage(error)}; delete it by hand if it exists.\n`);
+      io.stderr(`! could not delete log group ${logGroupName}: ${errorMessage(error)}; delete it by hand if it exists.\n`);
     }
   }
+}
 
+async function deleteRoles(session: Session, done: (line: string) => void): Promise<void> {
+  const { clients, prefix } = session;
   for (const service of SERVICE_NAMES) {
     const role = roleName(prefix, service);
     await ignoringMissing(() => clients.iam.send(new DeleteRolePolicyCommand({ RoleName: role, PolicyName: rolePolicyName(prefix, service) })), [NoSuchEntityException]);
-    if (await ignoringMissing(() => clients.iam.send(new DeleteRoleCommand({ RoleName: role })), [NoSuchEntityException])) done(`deleted role ${role}`);
+    const deleted = await ignoringMissing(() => clients.iam.send(new DeleteRoleCommand({ RoleName: role })), [NoSuchEntityException]);
+    if (deleted) done(`deleted role ${role}`);
   }
+}
 
-  for (const bucket of [configBucketName(installation), artifactBucketName(installation)]) {
+async function deleteBuckets(session: Session, buckets: readonly string[], done: (line: string) => void): Promise<void> {
+  for (const bucket of buckets) {
     const removed = await emptyBucket(session, bucket);
-    if (await ignoringMissing(() => clients.s3.send(new DeleteBucketCommand({ Bucket: bucket })), [NoSuchBucket])) done(`deleted bucket ${bucket} (${removed} object versions)`);
+    const deleted = await ignoringMissing(() => session.clients.s3.send(new DeleteBucketCommand({ Bucket: bucket })), [NoSuchBucket]);
+    if (deleted) done(`deleted bucket ${bucket} (${removed} object versions)`);
   }
+}
 
+/**
+ * Schedules each stage key for deletion. The aliases stay, because KMS removes them with the key
+ * and bootstrap finds a key pending deletion through its alias to restore it.
+ */
+async function scheduleKeyDeletion(session: Session, stages: readonly string[], keyDeletionDays: number, done: (line: string) => void): Promise<void> {
+  const { clients, prefix } = session;
   const aliases = await listKeyAliases(clients.kms);
   for (const stage of stages) {
     const aliasName = keyAliasName(prefix, stage);

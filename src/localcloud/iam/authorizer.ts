@@ -38,7 +38,7 @@ const DENIAL_BY_SERVICE: Record<ServiceName, { code: string; statusCode: number 
  * Creates the authorizer of an IAM-enforcing local cloud. A request signed with a key that STS
  * issued for a role is checked against the role's identity policies (inline and attached
  * managed), one evaluation per resource, and throws `AccessDeniedError` when any resource is
- * denied. Requests signed with any other key stand for the account's root user and are allowed.
+ * denied. Requests signed with any other key belong to the account's root user and are allowed.
  *
  * The request context gets `aws:PrincipalArn` (the role ARN), `aws:PrincipalAccount`,
  * `aws:PrincipalType`, `aws:userid` and `aws:RequestedRegion` besides the keys the provider
@@ -47,6 +47,7 @@ const DENIAL_BY_SERVICE: Record<ServiceName, { code: string; statusCode: number 
  */
 export function createIamAuthorizer(dependencies: IamAuthorizerDependencies): AuthorizerFactory {
   return (accessKeyId, service, region) => {
+    // NOTE: expired session credentials are still accepted here; only GetCallerIdentity rejects them.
     const principal = dependencies.principalFor(accessKeyId);
     if (principal.roleArn === undefined) return allowAll;
 

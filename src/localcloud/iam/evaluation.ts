@@ -68,17 +68,20 @@ function statementApplies(statement: Record<string, unknown>, request: Evaluatio
   const actionMatches = (pattern: string) => matchesWildcard(pattern, request.action, true);
   const resourceMatches = (pattern: string) => matchesWildcard(pattern, request.resource);
 
-  const actionApplies =
-    statement.Action !== undefined ? valuesOf(statement.Action).some(actionMatches) :
-    statement.NotAction !== undefined ? !valuesOf(statement.NotAction).some(actionMatches) : false;
-  if (!actionApplies) return false;
-
-  const resourceApplies =
-    statement.Resource !== undefined ? valuesOf(statement.Resource).some(resourceMatches) :
-    statement.NotResource !== undefined ? !valuesOf(statement.NotResource).some(resourceMatches) : false;
-  if (!resourceApplies) return false;
-
+  if (!elementApplies(statement.Action, statement.NotAction, actionMatches)) return false;
+  if (!elementApplies(statement.Resource, statement.NotResource, resourceMatches)) return false;
   return conditionsHold(statement.Condition, context);
+}
+
+/**
+ * Applies an `Action`/`NotAction` or `Resource`/`NotResource` pair: the positive element
+ * applies when a pattern matches, the negative one when none does, and a statement with
+ * neither applies to nothing.
+ */
+function elementApplies(positiveElement: unknown, negativeElement: unknown, matches: (pattern: string) => boolean): boolean {
+  if (positiveElement !== undefined) return valuesOf(positiveElement).some(matches);
+  if (negativeElement !== undefined) return !valuesOf(negativeElement).some(matches);
+  return false;
 }
 
 /** Every operator block must hold, and within a block every key: the condition is one AND. */

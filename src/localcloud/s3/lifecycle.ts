@@ -249,5 +249,5 @@ function filterHasTags(filter: LifecycleFilter | undefined): boolean {
 
 /** S3 names a rule sent without an ID with a random one of 48 characters. */
 function generatedRuleId(): string {
-  return randomBytes(36).toString('base64').replace(/[+/=]/g, '').slice(0, 48);
+  return randomBytes(48).toString('base64').replace(/[+/=]/g, '').slice(0, 48);
 }

@@ -13,6 +13,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-lambda';
 import {
+  GetBucketLifecycleConfigurationCommand,
   GetBucketNotificationConfigurationCommand,
   GetBucketVersioningCommand,
   HeadBucketCommand,
@@ -25,6 +26,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyPlan, describePlan, planBootstrap } from '../../../src/cli/bootstrap/plan.js';
 import type { BootstrapOptions } from '../../../src/cli/bootstrap/plan.js';
 import { FUNCTION_HANDLER, FUNCTION_RUNTIME, TIMEOUT_SECONDS, functionEnvironment } from '../../../src/cli/bootstrap/functions.js';
+import { releaseRecordRules } from '../../../src/cli/bootstrap/lifecycle.js';
 import { invokePermissionId, notificationId } from '../../../src/cli/bootstrap/notification.js';
 import { renderPolicyFile } from '../../../src/cli/bootstrap/policies.js';
 import { policyVariables, rolePolicyName } from '../../../src/cli/bootstrap/roles.js';
@@ -74,6 +76,7 @@ function mockCompleteInstallation(): void {
   s3.on(HeadBucketCommand).resolves({});
   s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' } as never);
   s3.on(HeadObjectCommand).resolves({});
+  s3.on(GetBucketLifecycleConfigurationCommand).resolves({ Rules: releaseRecordRules() });
   s3.on(GetBucketNotificationConfigurationCommand).resolves({
     LambdaFunctionConfigurations: [
       {
@@ -153,6 +156,7 @@ describe('planBootstrap', () => {
     expect(count('AWS::Lambda::Permission')).toBe(1);
     expect(count('AWS::S3::BucketNotification')).toBe(1);
     expect(count('AWS::S3::Object')).toBe(4);
+    expect(count('AWS::S3::BucketLifecycle')).toBe(1);
   });
 
   it('applies an empty account in dependency order', async () => {

@@ -53,6 +53,21 @@ const boolAndNull = policy(
   { Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
   { Effect: 'Deny', Action: 's3:GetObject', Resource: '*', Condition: { Null: { 'aws:SourceIp': 'false' } } },
 );
+const listLimits = policy(
+  { Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::config-bucket', Condition: { NumericLessThanEquals: { 's3:max-keys': '100' } } },
+  { Effect: 'Deny', Action: 's3:ListBucket', Resource: '*', Condition: { StringNotLike: { 's3:prefix': ['dev/*', 'staging/*'] } } },
+);
+const ignoreCase = policy({ Effect: 'Allow', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEqualsIgnoreCase: { 'kms:EncryptionContext:service': 'KeyStage' } } });
+const forAnyValueLike = policy({
+  Effect: 'Allow',
+  Action: 'kms:Decrypt',
+  Resource: '*',
+  Condition: { 'ForAnyValue:StringLike': { 'kms:ResourceAliases': ['alias/keystage-*', 'alias/shared-?'] } },
+});
+const arnNotLike = policy(
+  { Effect: 'Allow', Action: 'lambda:*', Resource: '*' },
+  { Effect: 'Deny', Action: 'lambda:Update*', Resource: '*', Condition: { ArnNotLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/keystage-deploy' } } },
+);
 
 interface Case {
   title: string;
@@ -124,6 +139,24 @@ const CASES: Case[] = [
   { title: 'Bool not matching', policies: [boolAndNull], request: { action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', context: { 'aws:SecureTransport': 'true' } } },
   { title: 'Null deny on a present key', policies: [boolAndNull], request: { action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', context: { 'aws:SecureTransport': 'false', 'aws:SourceIp': '127.0.0.1' } } },
   { title: 'no policies at all', policies: [], request: { action: 's3:GetObject', resource: 'arn:aws:s3:::b/k' } },
+  { title: 'NumericLessThanEquals within the limit', policies: [listLimits], request: { action: 's3:ListBucket', resource: 'arn:aws:s3:::config-bucket', context: { 's3:max-keys': '50', 's3:prefix': 'dev/' } } },
+  { title: 'NumericLessThanEquals over the limit', policies: [listLimits], request: { action: 's3:ListBucket', resource: 'arn:aws:s3:::config-bucket', context: { 's3:max-keys': '500', 's3:prefix': 'dev/' } } },
+  { title: 'StringNotLike deny on another prefix', policies: [listLimits], request: { action: 's3:ListBucket', resource: 'arn:aws:s3:::config-bucket', context: { 's3:max-keys': '50', 's3:prefix': 'prod/' } } },
+  { title: 'StringNotLike deny on a missing prefix', policies: [listLimits], request: { action: 's3:ListBucket', resource: 'arn:aws:s3:::config-bucket', context: { 's3:max-keys': '50' } } },
+  { title: 'StringEqualsIgnoreCase with other case', policies: [ignoreCase], request: { action: 'kms:Decrypt', resource: KEY_ARN, context: { 'kms:EncryptionContext:service': 'KEYSTAGE' } } },
+  { title: 'ForAnyValue with one matching alias', policies: [forAnyValueLike], request: { action: 'kms:Decrypt', resource: KEY_ARN, context: { 'kms:ResourceAliases': ['alias/other', 'alias/shared-1'] } } },
+  { title: 'ForAnyValue with no matching alias', policies: [forAnyValueLike], request: { action: 'kms:Decrypt', resource: KEY_ARN, context: { 'kms:ResourceAliases': ['alias/other', 'alias/shared-10'] } } },
+  { title: 'ForAnyValue with an empty set', policies: [forAnyValueLike], request: { action: 'kms:Decrypt', resource: KEY_ARN, context: { 'kms:ResourceAliases': [] } } },
+  {
+    title: 'ArnNotLike deny for another role',
+    policies: [arnNotLike],
+    request: { action: 'lambda:UpdateAlias', resource: `${FUNCTION_ARN}:dev`, context: { 'aws:PrincipalArn': 'arn:aws:iam::000000000000:role/keystage-encryption' } },
+  },
+  {
+    title: 'ArnNotLike deny not met for the deploy role',
+    policies: [arnNotLike],
+    request: { action: 'lambda:UpdateAlias', resource: `${FUNCTION_ARN}:dev`, context: { 'aws:PrincipalArn': 'arn:aws:iam::000000000000:role/keystage-deploy' } },
+  },
 ];
 
 describe('evaluatePolicies against iam-simulate', () => {

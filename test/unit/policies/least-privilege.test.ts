@@ -1,3 +1,4 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 
 import { renderPolicyFile } from '../../../src/cli/bootstrap/policies.js';
@@ -49,12 +50,18 @@ function keystageContext(stage: string, overrides: Record<string, string | strin
   };
 }
 
-/** Lists the calls that the Lambda service makes with a function's role to store its output. */
+/**
+ * Lists the calls that the Lambda service makes with a function's role to store its output.
+ * The CloudWatch Logs API reference (LogGroup.arn) says IAM policies should name a log group
+ * with a trailing `:*` for most actions, CreateLogGroup included.
+ * NOTE: the exact ARN checked for CreateLogGroup is not documented. The `:log-stream:` form
+ * used here is the one CloudTrail shows for Lambda's own CreateLogGroup calls, per user reports.
+ */
 function logCalls(service: Service): Call[] {
   const group = `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/aws/lambda/keystage-${service}`;
   const stream = `${group}:log-stream:2026/12/04/[$LATEST]0123456789abcdef`;
   return [
-    { title: 'logs:CreateLogGroup on its log group', action: 'logs:CreateLogGroup', resource: group },
+    { title: 'logs:CreateLogGroup on its log group', action: 'logs:CreateLogGroup', resource: `${group}:log-stream:` },
     { title: 'logs:CreateLogStream in its log group', action: 'logs:CreateLogStream', resource: stream },
     { title: 'logs:PutLogEvents to its log stream', action: 'logs:PutLogEvents', resource: stream },
   ];
@@ -200,5 +207,46 @@ describe('the local cloud evaluator on the rendered policies', () => {
     const actual = evaluatePolicies([policy], { action: call.action, resource: call.resource, context: call.context ?? {} });
 
     expect(actual).toBe(expected);
+  });
+});
+
+const ADMIN_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+
+/** Returns the decision on `principal` assuming the role of `service` under its rendered trust policy. */
+async function assumeRoleDecision(service: Service, principal: string, context: Record<string, string>): Promise<string> {
+  const response = await runSimulation(
+    {
+      request: {
+        principal,
+        action: 'sts:AssumeRole',
+        resource: { resource: `arn:aws:iam::${ACCOUNT_ID}:role/keystage-${service}`, accountId: ACCOUNT_ID },
+        contextVariables: context,
+      },
+      identityPolicies: principal.startsWith('arn:') ? [{ name: 'admin', policy: ADMIN_POLICY }] : [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: renderPolicyFile(service, 'trust', variables),
+    },
+    {},
+  );
+  if (response.resultType === 'error') throw new Error(`iam-simulate rejected the AssumeRole simulation: ${JSON.stringify(response.errors)}`);
+  return response.overallResult;
+}
+
+describe.each(SERVICES)('%s trust policy', (service) => {
+  it('lets Lambda assume the role for this account', async () => {
+    expect(await assumeRoleDecision(service, 'lambda.amazonaws.com', { 'aws:SourceAccount': ACCOUNT_ID })).toBe('Allowed');
+  });
+
+  it('rejects Lambda acting for another account', async () => {
+    expect(await assumeRoleDecision(service, 'lambda.amazonaws.com', { 'aws:SourceAccount': '111111111111' })).not.toBe('Allowed');
+  });
+
+  it('rejects another service principal', async () => {
+    expect(await assumeRoleDecision(service, 'ec2.amazonaws.com', { 'aws:SourceAccount': ACCOUNT_ID })).not.toBe('Allowed');
+  });
+
+  it('rejects an administrator of the account', async () => {
+    expect(await assumeRoleDecision(service, `arn:aws:iam::${ACCOUNT_ID}:user/admin`, {})).not.toBe('Allowed');
   });
 });

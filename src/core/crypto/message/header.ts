@@ -56,14 +56,6 @@ export interface ParsedHeader {
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Serializes a header without its authentication tag. */
-export function serializeHeader(header: MessageHeader): Buffer {
-  const layout = layoutHeader(header);
-  const output = Buffer.allocUnsafe(layout.byteLength);
-  writeHeader(layout, output, 0);
-  return output;
-}
-
 /** A header with its variable-length fields encoded, ready to be written. */
 export interface HeaderLayout {
   header: MessageHeader;

@@ -99,7 +99,7 @@ describe('KMS client retries', () => {
   });
 });
 
-/** An HTTP handler that answers the first request with `first` and leaves later ones hanging until aborted. */
+/** An HTTP handler that responds to the first request with `first` and leaves later ones hanging until aborted. */
 function hangingAfterFirst(first: FakeReply) {
   let requests = 0;
   const handler = {
