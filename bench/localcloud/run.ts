@@ -1,8 +1,13 @@
 // Compares the local cloud with moto server on this machine, with one client, in one run.
 // Usage: npx tsx bench/localcloud/run.ts [--seconds 3] [--concurrency 8]
-import { spawn } from 'node:child_process';
+//
+// Besides requests per second, it reports the CPU time that each server process spent per
+// request (from /proc, so Linux only). The client shares the machine with both servers, so
+// on a small or busy machine the request rate of a fast server is bounded by the client,
+// while the CPU time per request still compares the servers themselves.
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +24,7 @@ import {
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { zipSync } from 'fflate';
 
-import { startMoto } from '../../test/support/moto.js';
+import { freePort } from '../../test/support/moto.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '3' }, concurrency: { type: 'string', default: '8' } },
@@ -34,6 +39,8 @@ const TRIVIAL_HANDLER = 'exports.handler = async (event) => ({ ok: true, echo: e
 
 interface Target {
   name: string;
+  /** The server process, whose CPU time is measured. */
+  serverPid?: number;
   s3: S3Client;
   kms: KMSClient;
   lambda: LambdaClient;
@@ -65,18 +72,19 @@ async function readObject(s3: S3Client, key: string): Promise<void> {
   await object.Body?.transformToByteArray();
 }
 
-function clients(name: string, endpoint: string): Omit<Target, 'keyId'> {
+function clients(name: string, endpoint: string, serverPid: number | undefined): Omit<Target, 'keyId'> {
   const config = { endpoint, region: REGION, credentials: CREDENTIALS };
   return {
     name,
+    serverPid,
     s3: new S3Client({ ...config, forcePathStyle: true }),
     kms: new KMSClient(config),
     lambda: new LambdaClient(config),
   };
 }
 
-async function prepare(name: string, endpoint: string): Promise<Target> {
-  const target = clients(name, endpoint);
+async function prepare(name: string, endpoint: string, serverPid: number | undefined): Promise<Target> {
+  const target = clients(name, endpoint, serverPid);
   await target.s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
   await target.s3.send(new PutObjectCommand({ Bucket: 'bench', Key: 'small/0', Body: ONE_KIB }));
   await target.s3.send(new PutObjectCommand({ Bucket: 'bench', Key: 'large/0', Body: ONE_MIB }));
@@ -101,11 +109,18 @@ async function prepare(name: string, endpoint: string): Promise<Target> {
   return { ...target, keyId: key.KeyMetadata!.KeyId! };
 }
 
-/** Runs `operation` from CONCURRENCY workers for DURATION_MS and returns requests per second. */
-async function throughput(target: Target, operation: Operation): Promise<number> {
+interface Throughput {
+  requestsPerSecond: number;
+  /** CPU time of the server process per request, user and system; undefined where /proc is missing. */
+  serverCpuMsPerRequest?: number;
+}
+
+/** Runs `operation` from CONCURRENCY workers for DURATION_MS and measures the rate and the server's CPU time. */
+async function throughput(target: Target, operation: Operation): Promise<Throughput> {
   let completed = 0;
   const deadline = performance.now() + DURATION_MS;
   const started = performance.now();
+  const cpuBeforeMs = processCpuMs(target.serverPid);
   const workers = Array.from({ length: CONCURRENCY }, async (_, worker) => {
     for (let index = worker; performance.now() < deadline; index += CONCURRENCY) {
       await operation.run(target, index);
@@ -113,7 +128,26 @@ async function throughput(target: Target, operation: Operation): Promise<number>
     }
   });
   await Promise.all(workers);
-  return completed / ((performance.now() - started) / 1000);
+
+  const requestsPerSecond = completed / ((performance.now() - started) / 1000);
+  const cpuAfterMs = processCpuMs(target.serverPid);
+  const serverCpuMsPerRequest = cpuBeforeMs === undefined || cpuAfterMs === undefined ? undefined : (cpuAfterMs - cpuBeforeMs) / completed;
+  return { requestsPerSecond, serverCpuMsPerRequest };
+}
+
+let clockTicksPerSecond: number | undefined;
+
+/** User plus system CPU time of a process in milliseconds, from /proc/PID/stat; undefined when unavailable. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    clockTicksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / clockTicksPerSecond;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Median latency in milliseconds of `count` sequential calls, after `count / 10` warm-up calls. */
@@ -138,26 +172,63 @@ function serveLocalCloud(dataDir: string): Promise<{ child: ChildProcess; url: s
   });
 }
 
+/** Starts moto server on a free loopback port, in a process of its own so that its CPU time can be read. */
+async function serveMoto(): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`moto server exited with code ${child.exitCode}; is moto[server] installed?`);
+    try {
+      await fetch(`${url}/moto-api/`);
+      return { child, url };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  child.kill('SIGKILL');
+  throw new Error(`moto server did not start on ${url} within 30 seconds`);
+}
+
 function row(cells: string[]): string {
-  return cells.map((cell, index) => (index === 0 ? cell.padEnd(34) : cell.padStart(14))).join('');
+  return cells.map((cell, index) => (index === 0 ? cell.padEnd(34) : cell.padStart(12))).join('');
+}
+
+function formatMs(value: number | undefined): string {
+  return value === undefined ? 'n/a' : value.toFixed(3);
 }
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'keystage-bench-'));
   const local = await serveLocalCloud(dataDir);
-  const moto = await startMoto();
+  const moto = await serveMoto();
 
   try {
-    const localTarget = await prepare('local cloud', local.url);
-    const motoTarget = await prepare('moto', moto.url);
+    const localTarget = await prepare('local cloud', local.url, local.child.pid);
+    const motoTarget = await prepare('moto', moto.url, moto.child.pid);
 
-    console.log(`${CONCURRENCY} concurrent clients, ${DURATION_MS / 1000} s per operation and target\n`);
-    console.log(row(['operation', 'local req/s', 'moto req/s', 'ratio']));
+    console.log(`${CONCURRENCY} concurrent clients, ${DURATION_MS / 1000} s per operation and target`);
+    console.log('server CPU ms/req: user + system CPU time of the server process per request\n');
+    console.log(row(['operation', 'local req/s', 'moto req/s', 'ratio', 'local CPU', 'moto CPU', 'CPU ratio']));
     for (const operation of OPERATIONS) {
-      const localRate = await throughput(localTarget, operation);
-      const motoRate = await throughput(motoTarget, operation);
-      const ratio = localRate / motoRate;
-      console.log(row([operation.name, localRate.toFixed(0), motoRate.toFixed(0), `${ratio.toFixed(2)}x`]));
+      const localResult = await throughput(localTarget, operation);
+      const motoResult = await throughput(motoTarget, operation);
+      const ratio = localResult.requestsPerSecond / motoResult.requestsPerSecond;
+      const localCpu = localResult.serverCpuMsPerRequest;
+      const motoCpu = motoResult.serverCpuMsPerRequest;
+      const cpuRatio = localCpu && motoCpu ? `${(motoCpu / localCpu).toFixed(2)}x` : 'n/a';
+      console.log(
+        row([
+          operation.name,
+          localResult.requestsPerSecond.toFixed(0),
+          motoResult.requestsPerSecond.toFixed(0),
+          `${ratio.toFixed(2)}x`,
+          formatMs(localCpu),
+          formatMs(motoCpu),
+          cpuRatio,
+        ]),
+      );
     }
 
     const payload = Buffer.from(JSON.stringify({ ping: 1 }));
@@ -174,9 +245,11 @@ async function main(): Promise<void> {
     console.log(row(['Invoke (warm)', invokeMs.toFixed(2), '', `${(invokeMs / configurationMs).toFixed(2)}x`]));
     console.log(row(['GetFunctionConfiguration', configurationMs.toFixed(2), '', '1.00x']));
     console.log('\ntargets: local cloud >= 3x moto on every operation; warm Invoke <= 3x GetFunctionConfiguration');
+    console.log('CPU ratio: moto CPU ms per request / local CPU ms per request');
   } finally {
     local.child.kill('SIGTERM');
-    await moto.stop();
+    moto.child.kill('SIGTERM');
+    setTimeout(() => moto.child.kill('SIGKILL'), 3000).unref();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -13,7 +13,9 @@ import { CommitmentPolicy } from '@aws-crypto/material-management-node';
 import { createKmsClient } from '../../src/core/aws/clients.js';
 import { buildEncryptionContext } from '../../src/core/crypto/context.js';
 import { decryptEnvelope, encryptEnvelope } from '../../src/core/crypto/envelope.js';
-import { MaterialsManagers } from '../../src/core/crypto/materials.js';
+import { DataKeys } from '../../src/core/crypto/data-keys.js';
+import { materialsManagersFor } from '../../src/core/crypto/materials.js';
+import type { MaterialsManagers } from '../../src/core/crypto/materials.js';
 import { COMMITTING_SUITE_ID } from '../../src/core/crypto/suites.js';
 import { fixed, quantile, timeEach } from './environment.js';
 import type { BenchCloud, ReportRow } from './environment.js';
@@ -27,17 +29,21 @@ const SETTINGS = { enabled: true, maxAgeSeconds: 300, maxMessages: 1_000_000, ma
 export async function measureThroughput(cloud: BenchCloud): Promise<ReportRow[]> {
   const payload = randomBytes(PAYLOAD_BYTES);
   const context = buildEncryptionContext('dev', {});
-  const materials = new MaterialsManagers(createKmsClient(cloud.clientConfig));
+  const kms = createKmsClient(cloud.clientConfig);
+  const dataKeys = new DataKeys(kms);
+  const encryptKeys = dataKeys.forEncryption('alias/keystage-dev', SETTINGS);
+  const decryptKeys = dataKeys.forDecryption({ accountIDs: ['000000000000'], partition: 'aws' }, SETTINGS);
+  const materials = materialsManagersFor(kms);
   const encryptManager = materials.forEncryption('alias/keystage-dev', SETTINGS);
   const decryptManager = materials.forDecryption({ accountIDs: ['000000000000'], partition: 'aws' }, SETTINGS);
 
-  const { ciphertext } = await encryptEnvelope({ manager: encryptManager, plaintext: payload, context, suiteId: COMMITTING_SUITE_ID, keyId: 'alias/keystage-dev' });
+  const { ciphertext } = await encryptEnvelope({ keys: encryptKeys, plaintext: payload, context, suiteId: COMMITTING_SUITE_ID, keyId: 'alias/keystage-dev' });
   const rawGcm = rawGcmOperations(payload);
   const encryption = await timeAlternating(rawGcm.encrypt, () =>
-    encryptEnvelope({ manager: encryptManager, plaintext: payload, context, suiteId: COMMITTING_SUITE_ID, keyId: 'alias/keystage-dev' }),
+    encryptEnvelope({ keys: encryptKeys, plaintext: payload, context, suiteId: COMMITTING_SUITE_ID, keyId: 'alias/keystage-dev' }),
   );
   const decryption = await timeAlternating(rawGcm.decrypt, () =>
-    decryptEnvelope({ manager: decryptManager, ciphertext, maxPlaintextBytes: 2 * PAYLOAD_BYTES, checkContext: () => undefined }),
+    decryptEnvelope({ keys: decryptKeys, ciphertext, maxPlaintextBytes: 2 * PAYLOAD_BYTES, checkContext: () => undefined }),
   );
   const raw = { encryptMs: encryption.referenceMs, decryptMs: decryption.referenceMs };
   const encryptMs = encryption.measuredMs;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 
 import { build } from 'esbuild';
 import { zipSync } from 'fflate';
@@ -58,9 +58,10 @@ export interface BuiltService {
 }
 
 /**
- * Bundles each service's handler into one minified ESM file, `index.mjs` (handler
- * `index.handler`), and packs it into a deterministic zip: the same sources and dependencies
- * give byte-identical zips, so the zip's digest identifies a release.
+ * Bundles each service's handler into a minified ESM file, `index.mjs` (handler
+ * `index.handler`), with the chunks it imports lazily, and packs them into a deterministic zip.
+ * The same sources and dependencies give byte-identical zips, so the zip's digest identifies a
+ * release.
  */
 export async function buildServices(options: BuildOptions): Promise<BuiltService[]> {
   const servicesDir = options.servicesDir ?? DEFAULT_SERVICES_DIR;
@@ -91,8 +92,8 @@ async function buildService(service: string, servicesDir: string, outDir: string
     throw new BuildError(`Service "${service}" has no entry point at ${entryPoint}; create it or build one of: ${discoverServices(servicesDir).join(', ') || '(none found)'}.`);
   }
 
-  const bundle = await bundleHandler(service, entryPoint);
-  const zip = packZip({ 'index.mjs': bundle });
+  const files = await bundleHandler(service, entryPoint);
+  const zip = packZip(files);
 
   const zipPath = join(outDir, `${service}.zip`);
   writeFileAtomically(zipPath, zip);
@@ -121,13 +122,24 @@ function describeZip(service: string, zipPath: string, zip: Uint8Array): BuiltSe
   };
 }
 
-async function bundleHandler(service: string, entryPoint: string): Promise<Uint8Array> {
+/** Virtual output folder of esbuild; nothing is written there (`write: false`). */
+const BUNDLE_OUT_DIR = '/keystage-bundle';
+
+/**
+ * Bundles a handler into `index.mjs` plus, with code splitting, one `chunks/*.mjs` file per
+ * module that the code loads with a dynamic `import()` (a cold start loads only `index.mjs` and
+ * its static imports). Returns the files by their path inside the zip.
+ */
+async function bundleHandler(service: string, entryPoint: string): Promise<Record<string, Uint8Array>> {
   try {
     const result = await build({
-      entryPoints: [entryPoint],
+      entryPoints: { index: entryPoint },
       bundle: true,
       write: false,
-      outfile: 'index.mjs',
+      outdir: BUNDLE_OUT_DIR,
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      outExtension: { '.js': '.mjs' },
       format: 'esm',
       platform: 'node',
       target: 'node20',
@@ -140,9 +152,10 @@ async function bundleHandler(service: string, entryPoint: string): Promise<Uint8
       banner: { js: CREATE_REQUIRE_BANNER },
       logLevel: 'silent',
     });
-    const output = result.outputFiles[0];
-    if (!output) throw new BuildError(`esbuild produced no output for service "${service}".`);
-    return output.contents;
+    const files: Record<string, Uint8Array> = {};
+    for (const output of result.outputFiles) files[relative(BUNDLE_OUT_DIR, output.path).split(sep).join('/')] = output.contents;
+    if (!files['index.mjs']) throw new BuildError(`esbuild produced no index.mjs for service "${service}".`);
+    return files;
   } catch (error) {
     if (error instanceof BuildError) throw error;
     throw new BuildError(`Bundling service "${service}" failed: ${firstBuildMessage(error)}`, { cause: error });

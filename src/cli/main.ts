@@ -22,6 +22,17 @@ export type ActionResult = number | void;
 /** Registers a command's action; `main` owns the exit code that the action returns. */
 export type CommandRegistrar = (program: Command, io: Io, setExitCode: (code: number) => void) => void;
 
+const PROGRAM_HELP_FOOTER = `
+Endpoint: commands talk to AWS itself unless --endpoint or $AWS_ENDPOINT_URL names another
+endpoint, such as the local cloud that "keystage up" starts on http://127.0.0.1:4566.
+
+Examples:
+  $ npm start                                              # local cloud with every stage deployed
+  $ export AWS_ENDPOINT_URL=http://127.0.0.1:4566
+  $ keystage deploy encryption --stage dev -d "fix padding"
+  $ keystage promote encryption --from dev --to staging
+  $ keystage status --json`;
+
 const REGISTRARS: CommandRegistrar[] = [
   registerUp,
   registerBuild,
@@ -63,6 +74,7 @@ function createProgram(io: Io, setExitCode: (code: number) => void): Command {
       'Build, bootstrap, deploy and operate the keystage encryption services on AWS Lambda, or on the local cloud that `keystage up` starts.',
     )
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', PROGRAM_HELP_FOOTER)
     .exitOverride()
     .configureOutput(outputFor(io));
 

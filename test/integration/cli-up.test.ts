@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
+
+import { packZip } from '../../src/cli/build.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'keystage.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'keystage-up-data-'));
@@ -71,6 +74,21 @@ describe('keystage up', () => {
     expect(up.stderr()).toContain('Bootstrap: every resource is in place.');
     expect(up.stderr().match(/already runs this build/g), up.stderr()).toHaveLength(6);
     expect(up.stderr()).not.toContain('uploaded s3://');
+
+    up.child.kill('SIGINT');
+    expect(await up.exited).toBe(0);
+  }, 180_000);
+
+  it('releases a changed deploy function through itself', async () => {
+    const zipPath = join(outDir, 'deploy.zip');
+    const files = unzipSync(readFileSync(zipPath));
+    writeFileSync(zipPath, packZip({ ...files, 'NOTICE.txt': Buffer.from('changed build') }));
+
+    const up = startUp('--no-build');
+    await waitForServing(up);
+
+    for (const stage of ['dev', 'staging', 'prod']) expect(up.stderr()).toMatch(new RegExp(`\\[${stage}\\] keystage-deploy: succeeded`));
+    expect(up.stderr().match(/already runs this build/g)).toHaveLength(6);
 
     up.child.kill('SIGINT');
     expect(await up.exited).toBe(0);

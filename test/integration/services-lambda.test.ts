@@ -10,9 +10,14 @@ import {
   PublishVersionCommand,
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
+import { buildClient, CommitmentPolicy, KmsKeyringNode } from '@aws-crypto/client-node';
+import { KMS } from '@aws-sdk/client-kms';
+import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildServices } from '../../src/cli/build.js';
+import type { BuiltService } from '../../src/cli/build.js';
+import { COMMITTING_SIGNING_SUITE_ID, COMMITTING_SUITE_ID } from '../../src/core/crypto/suites.js';
 import { CONFIG_BUCKET, startServicesCloud, STAGES } from './services-fixtures.js';
 import type { ServicesCloud } from './services-fixtures.js';
 
@@ -21,6 +26,7 @@ const ROLE = 'arn:aws:iam::000000000000:role/keystage-services-test';
 let services: ServicesCloud;
 let lambda: LambdaClient;
 let buildDir: string;
+let built: BuiltService[];
 
 async function deployFunction(name: string, zipPath: string): Promise<void> {
   await lambda.send(
@@ -52,7 +58,8 @@ beforeAll(async () => {
   services = await startServicesCloud();
   lambda = new LambdaClient(services.cloud.clientConfig);
   buildDir = mkdtempSync(join(tmpdir(), 'keystage-services-build-'));
-  const built = await buildServices({ outDir: buildDir, services: ['encryption', 'decryption'] });
+  built = await buildServices({ outDir: buildDir, services: ['encryption', 'decryption'] });
+  await services.putConfig('dev', { keyId: 'alias/keystage-dev', allowedContextKeys: ['tenant'], signing: true });
 
   for (const service of built) await deployFunction(`keystage-${service.service}`, service.zipPath);
 });
@@ -100,5 +107,36 @@ describe('bundled services on the local Lambda runtime', () => {
 
     expect(response.functionError).toBeUndefined();
     expect(response.body.statusCode).toBe(200);
+  });
+
+  it('writes and reads signed messages through the lazily loaded chunk', async () => {
+    const encrypted = await invoke('keystage-encryption', 'dev', { data: 'signed in a bundle' });
+    const message = Buffer.from(String(encrypted.body.data), 'base64');
+
+    const decrypted = await invoke('keystage-decryption', 'dev', { data: encrypted.body.data });
+
+    expect(message.readUInt16BE(1)).toBe(COMMITTING_SIGNING_SUITE_ID);
+    expect(decrypted.body).toEqual({ data: 'signed in a bundle' });
+  });
+
+  it.each([COMMITTING_SUITE_ID, COMMITTING_SIGNING_SUITE_ID])('decrypts SDK messages of suite %i', async (suiteId) => {
+    const keyring = new KmsKeyringNode({ generatorKeyId: 'alias/keystage-prod', clientProvider: () => new KMS(services.cloud.clientConfig) });
+    const { encrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+    const { result } = await encrypt(keyring, Buffer.from('from the SDK'), { encryptionContext: { stage: 'prod', service: 'keystage' }, suiteId });
+
+    const decrypted = await invoke('keystage-decryption', 'prod', { data: result.toString('base64') });
+
+    expect(decrypted.body).toEqual({ data: 'from the SDK' });
+  });
+
+  it('keeps the Encryption SDK out of index.mjs', () => {
+    for (const service of built) {
+      const files = unzipSync(readFileSync(service.zipPath));
+      const chunks = Object.keys(files).filter((name) => name.startsWith('chunks/'));
+      const sdkChunks = chunks.filter((name) => Buffer.from(files[name]!).includes('aws-crypto-public-key'));
+
+      expect(Buffer.from(files['index.mjs']!).includes('aws-crypto-public-key'), service.service).toBe(false);
+      expect(sdkChunks.length, service.service).toBeGreaterThan(0);
+    }
   });
 });

@@ -13,23 +13,28 @@ import type { BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { httpStatusOf, isAwsError } from '../aws-errors.js';
 import { CliError } from '../errors.js';
 import { artifactBucketName, configBucketName, configKey } from '../names.js';
+import { planBucketSettings } from './bucket-settings.js';
 import type { PlanContext, PlannedStep } from './plan-types.js';
 
-/** Plans the config bucket and the artifact bucket, both versioned. */
+/**
+ * Plans the config bucket and the artifact bucket: each versioned, with public access blocked,
+ * default encryption, a TLS-only bucket policy and the keystage tags.
+ */
 export async function planBuckets(context: PlanContext): Promise<PlannedStep[]> {
   const steps: PlannedStep[] = [];
   for (const [bucket, purpose] of [
     [configBucketName(context.installation), 'stage configs'],
     [artifactBucketName(context.installation), 'deployment artifacts and release records'],
   ] as const) {
-    const step = await planBucket(context, bucket, purpose);
+    const exists = await bucketExists(context, bucket);
+    const step = await planBucket(context, bucket, purpose, exists);
     if (step) steps.push(step);
+    steps.push(...(await planBucketSettings(context, bucket, exists)));
   }
   return steps;
 }
 
-async function planBucket(context: PlanContext, bucket: string, purpose: string): Promise<PlannedStep | undefined> {
-  const exists = await bucketExists(context, bucket);
+async function planBucket(context: PlanContext, bucket: string, purpose: string, exists: boolean): Promise<PlannedStep | undefined> {
   if (!exists) {
     return {
       action: 'create',

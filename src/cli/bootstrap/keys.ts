@@ -4,6 +4,8 @@ import {
   CreateKeyCommand,
   DescribeKeyCommand,
   EnableKeyCommand,
+  ListResourceTagsCommand,
+  TagResourceCommand,
   paginateListAliases,
 } from '@aws-sdk/client-kms';
 import type { KMSClient } from '@aws-sdk/client-kms';
@@ -44,14 +46,40 @@ export async function planKeys(context: PlanContext): Promise<PlannedStep[]> {
       continue;
     }
 
-    // NOTE: tags are set when bootstrap creates a key; an existing key's tags are not checked.
     const { KeyMetadata } = await context.clients.kms.send(new DescribeKeyCommand({ KeyId: targetKeyId }));
     if (KeyMetadata?.Arn) context.outputs.keyArns.set(stage, KeyMetadata.Arn);
 
     if (KeyMetadata?.KeyState === 'PendingDeletion') steps.push(restoreKeyStep(aliasName, targetKeyId));
     else if (KeyMetadata?.KeyState === 'Disabled') steps.push(enableKeyStep(aliasName, targetKeyId));
+
+    const tagStep = await planKeyTags(context, stage, aliasName, targetKeyId);
+    if (tagStep) steps.push(tagStep);
   }
   return steps;
+}
+
+/** Plans adding or correcting the keystage tags of an existing key; other tags are left alone. */
+async function planKeyTags(context: PlanContext, stage: string, aliasName: string, keyId: string): Promise<PlannedStep | undefined> {
+  const desired = keyTags(context.options.prefix, stage);
+  const current = new Map<string, string | undefined>();
+  let marker: string | undefined;
+  do {
+    const page = await context.clients.kms.send(new ListResourceTagsCommand({ KeyId: keyId, Marker: marker }));
+    for (const tag of page.Tags ?? []) if (tag.TagKey) current.set(tag.TagKey, tag.TagValue);
+    marker = page.Truncated ? page.NextMarker : undefined;
+  } while (marker);
+
+  const wrong = desired.filter((tag) => current.get(tag.TagKey) !== tag.TagValue);
+  if (wrong.length === 0) return undefined;
+  return {
+    action: 'update',
+    resourceType: 'AWS::KMS::Key',
+    resource: aliasName,
+    detail: `set tags ${wrong.map((tag) => `${tag.TagKey}=${tag.TagValue}`).join(', ')} on key ${keyId}`,
+    apply: async (applyContext) => {
+      await applyContext.clients.kms.send(new TagResourceCommand({ KeyId: keyId, Tags: wrong }));
+    },
+  };
 }
 
 function createKeyStep(stage: string, aliasName: string): PlannedStep {

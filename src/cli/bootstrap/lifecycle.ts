@@ -14,7 +14,10 @@ import type { PlanContext, PlannedStep } from './plan-types.js';
  */
 const RECORD_RETENTION_DAYS: Record<string, number> = { progress: 1, leases: 1, ledger: 30 };
 
-/** Lifecycle rules bootstrap owns on the artifact bucket; rules with other ids are kept as they are. */
+/** Days a replaced artifact version stays in the bucket when `--artifact-retention-days` is not given. */
+export const DEFAULT_ARTIFACT_RETENTION_DAYS = 30;
+
+/** Lifecycle rules bootstrap owns on the artifact bucket for release records; rules with other ids are kept as they are. */
 export function releaseRecordRules(): LifecycleRule[] {
   return Object.entries(RECORD_RETENTION_DAYS).map(([folder, days]) => ({
     ID: `keystage-expire-old-${folder}-versions`,
@@ -25,12 +28,27 @@ export function releaseRecordRules(): LifecycleRule[] {
 }
 
 /**
- * Plans the artifact bucket's lifecycle rules that expire old versions of release records.
- * Uploaded artifacts keep every version.
+ * One rule per stage that expires replaced versions of uploaded artifacts (`<stage>/…`) after
+ * `retentionDays`. A prefix per stage keeps the rule off `.keystage/`, because a lifecycle
+ * filter cannot exclude a prefix. The current artifact of each stage is never expired.
+ */
+export function artifactRetentionRules(stages: readonly string[], retentionDays: number): LifecycleRule[] {
+  return stages.map((stage) => ({
+    ID: `keystage-expire-noncurrent-artifacts-${stage}`,
+    Status: 'Enabled',
+    Filter: { Prefix: `${stage}/` },
+    NoncurrentVersionExpiration: { NoncurrentDays: retentionDays },
+  }));
+}
+
+/**
+ * Plans the artifact bucket's lifecycle rules: old versions of release records and of replaced
+ * artifacts expire; current objects never do.
  */
 export async function planLifecycle(context: PlanContext, artifactBucketExists: boolean): Promise<PlannedStep[]> {
   const bucket = artifactBucketName(context.installation);
-  const desired = releaseRecordRules();
+  const retentionDays = context.options.artifactRetentionDays ?? DEFAULT_ARTIFACT_RETENTION_DAYS;
+  const desired = [...releaseRecordRules(), ...artifactRetentionRules(context.options.stages, retentionDays)];
   const current = artifactBucketExists ? await readRules(context.clients, bucket) : [];
   if (desired.every((rule) => current.some((existing) => sameRule(existing, rule)))) return [];
 
@@ -39,7 +57,9 @@ export async function planLifecycle(context: PlanContext, artifactBucketExists: 
       action: current.length === 0 ? 'create' : 'update',
       resourceType: 'AWS::S3::BucketLifecycle',
       resource: bucket,
-      detail: `expire old versions of ${Object.keys(RECORD_RETENTION_DAYS).map((folder) => `${STATE_PREFIX}/${folder}/`).join(', ')} objects`,
+      detail:
+        `expire old versions of ${Object.keys(RECORD_RETENTION_DAYS).map((folder) => `${STATE_PREFIX}/${folder}/`).join(', ')} objects, ` +
+        `and replaced artifacts of ${context.options.stages.join(', ')} after ${retentionDays} days`,
       apply: async (applyContext) => {
         const latest = artifactBucketExists ? await readRules(applyContext.clients, bucket) : [];
         const others = latest.filter((rule) => !desired.some((own) => own.ID === rule.ID));

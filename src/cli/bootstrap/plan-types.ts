@@ -12,6 +12,8 @@ export interface BootstrapOptions {
   zips: Partial<Record<ServiceName, string>>;
   /** Folder of the IAM templates; the repository's `policies/` by default. */
   policiesDir?: string;
+  /** Days a replaced artifact version is kept before S3 expires it; 30 by default. */
+  artifactRetentionDays?: number;
   /** Waits between polls of a resource that is still changing; 1 s by default. */
   pollIntervalMs?: number;
 }

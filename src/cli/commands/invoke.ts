@@ -24,6 +24,7 @@ export const DEFAULT_CONTEXT_FILE = resolve(import.meta.dirname, '..', '..', '..
 interface InvokeOptions extends CommonOptions {
   stage: string;
   event?: string;
+  payload?: string;
   local?: boolean;
   context: string;
   logs?: boolean;
@@ -41,6 +42,7 @@ export function registerInvoke(program: Command, io: Io, setExitCode: (code: num
       .argument('<service>', 'encryption, decryption or deploy')
       .requiredOption('-s, --stage <stage>', 'stage alias to invoke, such as dev')
       .option('-e, --event <file>', 'JSON event file, such as events/encryption.json, or - for standard input (default: {})')
+      .option('-p, --payload <json>', 'the event as inline JSON, instead of --event')
       .option('--local', 'run the handler in this process instead of invoking Lambda')
       .addOption(new Option('--context <file>', 'Lambda context for --local runs').default(DEFAULT_CONTEXT_FILE, 'events/context.json in the keystage repository'))
       .option('--logs', 'also print the last 4 KB of the function log (remote invokes)'),
@@ -48,7 +50,7 @@ export function registerInvoke(program: Command, io: Io, setExitCode: (code: num
     withSession<InvokeOptions>(io, setExitCode, async (session, opts) => {
       const name = parseServiceName(service);
       const stage = parseStageName(opts.stage);
-      const event = opts.event === undefined ? {} : readJsonFile(opts.event, 'event');
+      const event = readEvent(opts);
 
       if (opts.local) return invokeLocally(session, io, name, stage, event, readJsonFile(opts.context, 'context') as Record<string, unknown>);
       return invokeRemotely(session, io, name, stage, event, opts.logs === true);
@@ -138,6 +140,18 @@ function sendStdoutToStderr(): () => void {
   return () => {
     process.stdout.write = original;
   };
+}
+
+function readEvent(options: InvokeOptions): unknown {
+  if (options.event !== undefined && options.payload !== undefined) throw new UsageError('Give either --event <file> or --payload <json>, not both.');
+  if (options.event !== undefined) return readJsonFile(options.event, 'event');
+  if (options.payload === undefined) return {};
+
+  try {
+    return JSON.parse(options.payload);
+  } catch (error) {
+    throw new UsageError(`Invalid --payload: ${(error as Error).message}; give a JSON value such as '{"data":"hello"}'.`, { cause: error });
+  }
 }
 
 /** Reads and parses a JSON file, with an error naming the file and the problem. */

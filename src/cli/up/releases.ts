@@ -85,6 +85,31 @@ async function releaseOne(
   return { service: service.service, stage, result: 'released', entry };
 }
 
+/**
+ * Releases a changed build of the deploy function through itself, one stage after the other.
+ * The artifact bucket notifies the deploy function's unqualified ARN, so its `$LATEST` code is
+ * what handles uploads; bootstrap never changes the code of an existing function, so without
+ * this step an edited deploy service would never run. Does nothing when `$LATEST` runs this build.
+ */
+export async function releaseDeployFunction(
+  clients: AwsClients,
+  installation: Installation,
+  built: BuiltService,
+  stages: readonly string[],
+  options: ReleaseAllOptions,
+): Promise<StageRelease[]> {
+  const name = functionName(installation.prefix, built.service);
+  const latest = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: name }));
+  if (latest.CodeSha256 === built.codeSha256) {
+    options.log(`${name} is up to date (sha256 ${built.sha256.slice(0, 12)}…)`);
+    return [];
+  }
+
+  const releases: StageRelease[] = [];
+  for (const stage of stages) releases.push(await releaseOne(clients, installation, built, stage, options));
+  return releases;
+}
+
 /** True when the stage's last upload is this build and its alias runs that code. */
 async function runsBuild(clients: AwsClients, installation: Installation, service: BuiltService, stage: string): Promise<boolean> {
   const head = await readOrUndefined(

@@ -7,7 +7,7 @@ import type { ServiceName } from '../build.js';
 import type { Session } from '../session.js';
 import { readStatus } from '../status.js';
 import type { AliasStatus } from '../status.js';
-import { releaseToStages } from './releases.js';
+import { releaseDeployFunction, releaseToStages } from './releases.js';
 import type { StageRelease } from './releases.js';
 import { roundTrip } from './round-trip.js';
 import type { RoundTrip } from './round-trip.js';
@@ -34,12 +34,13 @@ export interface StackSummary {
   status: AliasStatus[];
 }
 
-/** The services `up` releases through the artifact bucket; the deploy function keeps its bootstrap version. */
+/** The services `up` releases to every stage; the deploy function is released only when its build changed. */
 export const RELEASED_SERVICES: readonly ServiceName[] = ['encryption', 'decryption'];
 
 /**
- * Builds the services, bootstraps every stage, releases encryption and decryption to each stage
- * through the deploy function, and checks an encrypt → decrypt round trip per stage. Safe to
+ * Builds the services, bootstraps every stage, releases a changed deploy function, releases
+ * encryption and decryption to each stage through the deploy function, and checks an
+ * encrypt → decrypt round trip per stage. Safe to
  * run again: bootstrap changes only what is missing and unchanged builds are not re-released.
  * A failed release does not stop the rest; the summary lists it, and that stage keeps its
  * previous version.
@@ -55,13 +56,12 @@ export async function bringUpStack(session: Session, options: StackOptions): Pro
   options.log(plan.steps.length === 0 ? 'Bootstrap: every resource is in place.' : `Bootstrap: ${plan.steps.length} change(s).`);
   await applyPlan(plan, (step, index) => options.log(`  [${index + 1}/${plan.steps.length}] ${formatChange(step)}`));
 
+  const releaseOptions = { description: options.description, timeoutMs: options.releaseTimeoutMs, pollIntervalMs: options.pollIntervalMs, log: options.log };
+  const deployBuild = built.find((service) => service.service === 'deploy') as BuiltService;
+  const deployReleases = await releaseDeployFunction(session.clients, installation, deployBuild, options.stages, releaseOptions);
+
   const toRelease = built.filter((service) => RELEASED_SERVICES.includes(service.service as ServiceName));
-  const releases = await releaseToStages(session.clients, installation, toRelease, options.stages, {
-    description: options.description,
-    timeoutMs: options.releaseTimeoutMs,
-    pollIntervalMs: options.pollIntervalMs,
-    log: options.log,
-  });
+  const releases = [...deployReleases, ...(await releaseToStages(session.clients, installation, toRelease, options.stages, releaseOptions))];
   const roundTrips: RoundTrip[] = [];
   for (const stage of options.stages) roundTrips.push(await roundTrip(session.clients, installation.prefix, stage));
 

@@ -1,24 +1,23 @@
 /**
- * The `envelope` format: an AWS Encryption SDK message whose data key comes from KMS through the
- * materials managers of `materials.ts`. Messages use a committing algorithm suite, and the
- * commitment policy REQUIRE_ENCRYPT_REQUIRE_DECRYPT rejects non-committing messages on decrypt.
+ * The `envelope` format: an AWS Encryption SDK message whose data key comes from KMS. Messages use
+ * a committing algorithm suite, and decryption rejects non-committing messages (the SDK's commitment
+ * policy REQUIRE_ENCRYPT_REQUIRE_DECRYPT).
  *
- * `message/codec.ts` writes and reads messages of the non-signing suite on whole buffers. Signed
- * messages, and anything else the codec does not read, go through the Encryption SDK.
+ * Messages of the committing suite without signature (`0x0478`), the default, are written and read
+ * by `message/codec.ts` with data keys from `data-keys.ts`, without the Encryption SDK. Signed
+ * messages, and anything else the codec does not read, go through `envelope-sdk.ts`, which is
+ * imported on first use: bundled with code splitting, the SDK then sits in a chunk that a cold
+ * start does not load.
  */
-import { buildDecrypt } from '@aws-crypto/decrypt-node';
-import { buildEncrypt } from '@aws-crypto/encrypt-node';
-import { CommitmentPolicy, EncryptedDataKey, NodeAlgorithmSuite, unwrapDataKey } from '@aws-crypto/material-management-node';
-import type { AlgorithmSuiteIdentifier, NodeMaterialsManager } from '@aws-crypto/material-management-node';
-
-import { CiphertextInvalidError, InternalError, KeystageError, PayloadTooLargeError } from '../errors.js';
 import { translateKmsError } from '../aws/translate.js';
+import { CiphertextInvalidError, InternalError, KeystageError, PayloadTooLargeError } from '../errors.js';
 import type { EncryptionContext } from './context.js';
-import { KmsCapturedFailure, withKmsErrorCapture } from './kms-errors.js';
+import type { DataKeyProvider } from './data-keys.js';
 import { readMessage, writeMessage } from './message/codec.js';
 import { CONTENT_TYPE_FRAMED, parseHeader } from './message/header.js';
 import type { ParsedHeader } from './message/header.js';
 import { COMMITTING_SUITE_ID } from './suites.js';
+import type { SuiteId } from './suites.js';
 
 /** keystage messages carry one encrypted data key; a few more are tolerated, thousands are not. */
 export const MAX_ENCRYPTED_DATA_KEYS = 8;
@@ -29,22 +28,11 @@ export const MAX_ENCRYPTED_DATA_KEYS = 8;
  */
 export const FRAME_LENGTH_BYTES = 1024 * 1024;
 
-const COMMITMENT_POLICY = CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT;
-
-/**
- * The Encryption SDK client, built from its encrypt and decrypt packages rather than
- * `@aws-crypto/client-node`: that umbrella package ships only CommonJS, so a bundler keeps all
- * of it, including the hierarchical keyring and its DynamoDB client (about 110 KiB minified).
- * `buildEncrypt` and `buildDecrypt` are the two halves of `buildClient`.
- */
-const clientOptions = { commitmentPolicy: COMMITMENT_POLICY, maxEncryptedDataKeys: MAX_ENCRYPTED_DATA_KEYS };
-const encryptionSdk = { ...buildEncrypt(clientOptions), ...buildDecrypt(clientOptions) };
-
 export interface EnvelopeEncryptInput {
-  manager: NodeMaterialsManager;
+  keys: DataKeyProvider;
   plaintext: Uint8Array;
   context: EncryptionContext;
-  suiteId: AlgorithmSuiteIdentifier;
+  suiteId: SuiteId;
   /** Key named in the stage config, for error messages. */
   keyId: string;
   frameLengthBytes?: number;
@@ -57,7 +45,7 @@ export interface EnvelopeEncryptResult {
 }
 
 export interface EnvelopeDecryptInput {
-  manager: NodeMaterialsManager;
+  keys: DataKeyProvider;
   ciphertext: Uint8Array;
   maxPlaintextBytes: number;
   /**
@@ -73,14 +61,23 @@ export interface EnvelopeDecryptResult {
   keyId: string | undefined;
 }
 
-/**
- * Encrypts `plaintext` into an Encryption SDK message. The KMS keyring lets a `GenerateDataKey`
- * error propagate unchanged, so encryption skips `withKmsErrorCapture`, whose async-context hooks
- * would slow every request of the encryption function.
- */
+/** Encrypts `plaintext` into an Encryption SDK message. */
 export async function encryptEnvelope(input: EnvelopeEncryptInput): Promise<EnvelopeEncryptResult> {
+  if (input.suiteId !== COMMITTING_SUITE_ID) {
+    const { encryptWithSdk } = await import('./envelope-sdk.js');
+    return encryptWithSdk(input);
+  }
+
   try {
-    return input.suiteId === COMMITTING_SUITE_ID ? await encryptWithCodec(input) : await encryptWithSdk(input);
+    const { dataKey, encryptedDataKeys, keyId } = await input.keys.generateDataKey(input.context, input.plaintext.byteLength);
+    const ciphertext = writeMessage({
+      dataKey,
+      encryptionContext: input.context,
+      encryptedDataKeys,
+      frameLength: input.frameLengthBytes ?? FRAME_LENGTH_BYTES,
+      plaintext: input.plaintext,
+    });
+    return { ciphertext, keyId };
   } catch (error) {
     throw translateEnvelopeFailure(error, 'GenerateDataKey', input.keyId);
   }
@@ -91,81 +88,19 @@ export async function decryptEnvelope(input: EnvelopeDecryptInput): Promise<Enve
   const parsed = parseVersion2Header(input.ciphertext);
   if (parsed) input.checkContext(parsed.header.encryptionContext);
 
+  if (!parsed || !readableByCodec(parsed)) {
+    const { decryptWithSdk } = await import('./envelope-sdk.js');
+    return decryptWithSdk(input);
+  }
+
   try {
-    const decrypted = await withKmsErrorCapture(() => (parsed && readableByCodec(parsed) ? decryptWithCodec(input, parsed) : decryptWithSdk(input)));
-    input.checkContext(decrypted.context);
-    return decrypted;
+    const { header } = parsed;
+    const { dataKey, keyId } = await input.keys.decryptDataKey(header.encryptionContext, header.encryptedDataKeys);
+    const plaintext = readMessage(parsed, input.ciphertext, dataKey, input.maxPlaintextBytes);
+    return { plaintext, context: header.encryptionContext, keyId };
   } catch (error) {
     throw translateEnvelopeFailure(error, 'Decrypt', undefined);
   }
-}
-
-async function encryptWithCodec(input: EnvelopeEncryptInput): Promise<EnvelopeEncryptResult> {
-  const material = await input.manager.getEncryptionMaterials({
-    suite: suiteFor(input.suiteId),
-    encryptionContext: input.context,
-    plaintextLength: input.plaintext.byteLength,
-    commitmentPolicy: COMMITMENT_POLICY,
-  });
-
-  try {
-    if (material.suite.id !== input.suiteId) throw new Error(`The materials manager returned suite ${material.suite.id}, not ${input.suiteId}.`);
-    if (material.encryptedDataKeys.length > MAX_ENCRYPTED_DATA_KEYS) throw new Error(`The materials carry more than ${MAX_ENCRYPTED_DATA_KEYS} encrypted data keys.`);
-    const encryptedDataKeys = material.encryptedDataKeys.map(({ providerId, providerInfo, rawInfo, encryptedDataKey }) => ({ providerId, providerInfo, rawInfo, encryptedDataKey }));
-    const ciphertext = writeMessage({
-      dataKey: unwrapDataKey(material.getUnencryptedDataKey()),
-      encryptionContext: material.encryptionContext,
-      encryptedDataKeys,
-      frameLength: input.frameLengthBytes ?? FRAME_LENGTH_BYTES,
-      plaintext: input.plaintext,
-    });
-    return { ciphertext, keyId: encryptedDataKeys[0]?.providerInfo ?? input.keyId };
-  } finally {
-    material.zeroUnencryptedDataKey();
-  }
-}
-
-async function encryptWithSdk(input: EnvelopeEncryptInput): Promise<EnvelopeEncryptResult> {
-  const { result, messageHeader } = await encryptionSdk.encrypt(input.manager, input.plaintext, {
-    encryptionContext: input.context,
-    suiteId: input.suiteId,
-    frameLength: input.frameLengthBytes ?? FRAME_LENGTH_BYTES,
-  });
-  return { ciphertext: result, keyId: messageHeader.encryptedDataKeys[0]?.providerInfo ?? input.keyId };
-}
-
-async function decryptWithCodec(input: EnvelopeDecryptInput, parsed: ParsedHeader): Promise<EnvelopeDecryptResult> {
-  const { header } = parsed;
-  const material = await input.manager.decryptMaterials({
-    suite: suiteFor(header.suiteId),
-    encryptionContext: header.encryptionContext,
-    encryptedDataKeys: header.encryptedDataKeys.map((dataKey) => new EncryptedDataKey(dataKey)),
-  });
-
-  try {
-    const plaintext = readMessage(parsed, input.ciphertext, unwrapDataKey(material.getUnencryptedDataKey()), input.maxPlaintextBytes);
-    const keyId = material.keyringTrace[0]?.keyName ?? header.encryptedDataKeys[0]?.providerInfo;
-    return { plaintext, context: header.encryptionContext, keyId };
-  } finally {
-    material.zeroUnencryptedDataKey();
-  }
-}
-
-async function decryptWithSdk(input: EnvelopeDecryptInput): Promise<EnvelopeDecryptResult> {
-  const { plaintext, messageHeader } = await encryptionSdk.decrypt(input.manager, input.ciphertext, { maxBodySize: input.maxPlaintextBytes });
-  return { plaintext, context: messageHeader.encryptionContext, keyId: messageHeader.encryptedDataKeys[0]?.providerInfo };
-}
-
-const suites = new Map<number, NodeAlgorithmSuite>();
-
-/** Returns the suite object of an id, built once because it is immutable. */
-function suiteFor(suiteId: AlgorithmSuiteIdentifier): NodeAlgorithmSuite {
-  let suite = suites.get(suiteId);
-  if (!suite) {
-    suite = new NodeAlgorithmSuite(suiteId);
-    suites.set(suiteId, suite);
-  }
-  return suite;
 }
 
 /** Parses the header of a version 2 message; returns undefined for version 1, which the SDK reads. */
@@ -179,17 +114,13 @@ function readableByCodec(parsed: ParsedHeader): boolean {
 }
 
 /**
- * Maps an envelope failure to a keystage error. Keystage errors pass through, and a KMS error,
- * thrown or recorded, is translated. Any other decrypt failure means the message is invalid.
+ * Maps an envelope failure to a keystage error. Keystage errors pass through, and a KMS error is
+ * translated. Any other decrypt failure means the message is invalid.
  */
-export function translateEnvelopeFailure(error: unknown, operation: 'GenerateDataKey' | 'Decrypt', keyId: string | undefined): KeystageError {
-  const failure = error instanceof KmsCapturedFailure ? error.failure : error;
-  const kmsErrors = error instanceof KmsCapturedFailure ? error.kmsErrors : [];
-
+export function translateEnvelopeFailure(failure: unknown, operation: 'GenerateDataKey' | 'Decrypt', keyId: string | undefined): KeystageError {
   if (failure instanceof KeystageError) return failure;
-  if (kmsErrors.length > 0) return translateKmsError(kmsErrors[0], { operation, keyId });
   if (isSdkError(failure)) return translateKmsError(failure, { operation, keyId });
-  if (operation === 'GenerateDataKey') return new InternalError('The Encryption SDK failed to encrypt the payload.', { cause: failure });
+  if (operation === 'GenerateDataKey') return new InternalError('Encrypting the payload into an envelope message failed.', { cause: failure });
 
   const reason = failure instanceof Error ? failure.message : String(failure);
   if (/maxBodySize/i.test(reason)) {

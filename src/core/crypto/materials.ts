@@ -1,5 +1,8 @@
 /**
- * Materials managers of the envelope format, one per KMS key, suite and data key cache settings.
+ * Encryption SDK materials managers of the envelope format, one per KMS key and data key cache
+ * settings. Only messages that the message codec does not read or write use them: the signing
+ * suite and version 1 messages. `data-keys.ts` imports this module on first use, so the bundler
+ * puts it in a chunk of its own that a service loads only then.
  *
  * - Encryption uses a KMS keyring with the stage's key as generator. With data key caching on,
  *   a caching materials manager (bounded by the config's `dataKeyCache` age, message and byte
@@ -18,22 +21,25 @@ import { NodeDefaultCryptographicMaterialsManager } from '@aws-crypto/material-m
 import type { NodeMaterialsManager } from '@aws-crypto/material-management-node';
 import type { KMSClient } from '@aws-sdk/client-kms';
 
-import type { StageConfig } from '../config/schema.js';
+import { DATA_KEY_CACHE_CAPACITY } from './data-keys.js';
+import type { DataKeyCacheSettings, DiscoveryFilter } from './data-keys.js';
 import { recordingClientSupplier } from './kms-errors.js';
 import { SingleFlightMaterialsManager } from './single-flight.js';
 
-/** Entries of the in-memory data key cache shared by all managers of an execution environment. */
-export const DATA_KEY_CACHE_CAPACITY = 100;
 
 /** Managers kept at once; a few are enough for one stage's key plus a rotation. */
 const MAX_MANAGERS = 16;
 
-export type DataKeyCacheSettings = StageConfig['dataKeyCache'];
+const managersByClient = new WeakMap<KMSClient, MaterialsManagers>();
 
-/** Filter of a discovery keyring: it uses only KMS keys of these accounts in this partition. */
-export interface DiscoveryFilter {
-  accountIDs: string[];
-  partition: string;
+/** Returns the materials managers of a KMS client, created on the first call. */
+export function materialsManagersFor(kms: KMSClient): MaterialsManagers {
+  let managers = managersByClient.get(kms);
+  if (!managers) {
+    managers = new MaterialsManagers(kms);
+    managersByClient.set(kms, managers);
+  }
+  return managers;
 }
 
 /** Creates and keeps the materials managers of one execution environment. */

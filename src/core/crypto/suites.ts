@@ -1,17 +1,23 @@
 /**
  * Encryption SDK algorithm suites keystage writes, and the ones it recognises when it detects the
  * format of a ciphertext.
+ *
+ * The ids are written out rather than taken from `@aws-crypto/material-management`, so that the
+ * main bundle of a service does not load the Encryption SDK; they are the values of its
+ * `AlgorithmSuiteIdentifier` enum.
  */
-import { AlgorithmSuiteIdentifier } from '@aws-crypto/material-management-node';
 
 /** AES-256-GCM with HKDF-SHA512 and key commitment, no signature (`0x0478`). */
-export const COMMITTING_SUITE_ID = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
+export const COMMITTING_SUITE_ID = 0x0478;
 
 /** The same suite with an ECDSA P-384 signature in the message footer (`0x0578`). */
-export const COMMITTING_SIGNING_SUITE_ID = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384;
+export const COMMITTING_SIGNING_SUITE_ID = 0x0578;
+
+/** Id of an algorithm suite of the Encryption SDK message format. */
+export type SuiteId = number;
 
 /** Returns the suite of new envelope messages, which is signed only when the stage config sets `signing`. */
-export function suiteIdFor(signing: boolean): AlgorithmSuiteIdentifier {
+export function suiteIdFor(signing: boolean): SuiteId {
   return signing ? COMMITTING_SIGNING_SUITE_ID : COMMITTING_SUITE_ID;
 }
 

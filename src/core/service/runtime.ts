@@ -13,8 +13,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createKmsClient, createS3Client } from '../aws/clients.js';
 import { ConfigCache } from '../config/cache.js';
 import type { ConfigLookup } from '../config/cache.js';
-import { MaterialsManagers } from '../crypto/materials.js';
-import type { DiscoveryFilter } from '../crypto/materials.js';
+import { DataKeys } from '../crypto/data-keys.js';
+import type { DiscoveryFilter } from '../crypto/data-keys.js';
 import { ConfigUnavailableError, InvalidInputError, PayloadTooLargeError, toKeystageError } from '../errors.js';
 import type { KeystageError } from '../errors.js';
 import { createServiceTelemetry, Metric } from '../observability.js';
@@ -32,7 +32,7 @@ export interface ServiceDependencies {
   s3: S3Client;
   kms: KMSClient;
   configs: ConfigCache;
-  materials: MaterialsManagers;
+  dataKeys: DataKeys;
   defaultStage: string;
   /** KMS operations sent so far, when the KMS client was built here (undefined for an injected one). */
   kmsOperations?: () => number;
@@ -53,6 +53,7 @@ export interface RequestScope {
 /** The outcome of an operation: its response payload and the figures worth logging. */
 export interface OperationResult<R> {
   response: R;
+  /** Fields of the request's log line; the runtime adds the config, KMS call and duration fields to this object. */
   logFields: Record<string, unknown>;
 }
 
@@ -112,23 +113,19 @@ async function handleEvent<R>(
     checkResponseSize(response);
 
     deps.telemetry.count(definition.successMetric);
-    deps.telemetry.logger.info('Request completed', {
-      ...logFields,
-      configSource: lookup.source,
-      configVersionId: lookup.snapshot.versionId,
-      kmsCalls: kmsOperationsBefore === undefined ? undefined : (deps.kmsOperations?.() ?? 0) - kmsOperationsBefore,
-      durationMs: roundMs(performance.now() - startedMs),
-    });
+    logFields.configSource = lookup.source;
+    logFields.configVersionId = lookup.snapshot.versionId;
+    if (kmsOperationsBefore !== undefined) logFields.kmsCalls = (deps.kmsOperations?.() ?? 0) - kmsOperationsBefore;
+    logFields.durationMs = roundMs(performance.now() - startedMs);
+    deps.telemetry.finishRequest('info', 'Request completed', logFields);
     return http ? jsonResponse(response) : response;
   } catch (caught) {
     const error = toKeystageError(caught);
-    logFailure(deps.telemetry, error, performance.now() - startedMs);
     deps.telemetry.countError(error.name);
+    logFailure(deps.telemetry, error, performance.now() - startedMs);
 
     if (http) return errorResponse(error.toBody());
     throw error.asInvokeError();
-  } finally {
-    deps.telemetry.finishRequest();
   }
 }
 
@@ -173,8 +170,8 @@ function logFailure(telemetry: Telemetry, error: KeystageError, durationMs: numb
     ...describeCause(error.cause),
     durationMs: roundMs(durationMs),
   };
-  if (error.status >= 500) telemetry.logger.error('Request failed', fields);
-  else telemetry.logger.warn('Request rejected', fields);
+  if (error.status >= 500) telemetry.finishRequest('error', 'Request failed', fields);
+  else telemetry.finishRequest('warn', 'Request rejected', fields);
 }
 
 /**
@@ -223,7 +220,7 @@ function createDependencies(serviceName: string, overrides: ServiceOverrides): S
     s3,
     kms,
     configs,
-    materials: overrides.materials ?? new MaterialsManagers(kms),
+    dataKeys: overrides.dataKeys ?? new DataKeys(kms),
     defaultStage,
     kmsOperations: overrides.kms ? undefined : () => kmsOperations,
   };

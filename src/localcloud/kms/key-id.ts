@@ -79,17 +79,19 @@ export function resolveKey(
 }
 
 /**
- * Runs the caller's authorization check for an action on a key. The encryption context
- * becomes the `kms:EncryptionContext:<key>` and `kms:EncryptionContextKeys` condition keys.
+ * Runs the caller's authorization check for an action on a key. The key's aliases become
+ * `kms:ResourceAliases`, and the encryption context the `kms:EncryptionContext:<key>` and
+ * `kms:EncryptionContextKeys` condition keys.
  */
 export function authorizeKey(scope: KmsScope, action: string, key: KeyRecord, encryptionContext?: Record<string, string>): void {
-  if (!encryptionContext) {
-    scope.authorize(action, keyArn(scope, key.keyId));
-    return;
+  const aliases = scope.store.listAliases(scope.region, { keyId: key.keyId, limit: 100 });
+  const conditions: Record<string, string | string[]> = { 'kms:ResourceAliases': aliases.map((alias) => alias.aliasName) };
+
+  if (encryptionContext) {
+    conditions['kms:EncryptionContextKeys'] = Object.keys(encryptionContext);
+    for (const [name, value] of Object.entries(encryptionContext)) conditions[`kms:EncryptionContext:${name}`] = value;
   }
 
-  const conditions: Record<string, string | string[]> = { 'kms:EncryptionContextKeys': Object.keys(encryptionContext) };
-  for (const [name, value] of Object.entries(encryptionContext)) conditions[`kms:EncryptionContext:${name}`] = value;
   scope.authorize(action, keyArn(scope, key.keyId), conditions);
 }
 

@@ -7,8 +7,9 @@ import { InvalidArgument, MalformedXML } from './errors.js';
  * every S3 bucket has default encryption: a bucket with no configuration of its own reports
  * SSE-S3 (`AES256`), and deleting a configuration returns the bucket to that default.
  *
- * NOTE: objects are stored unencrypted on local disk whatever the setting, and responses do
- * not carry `x-amz-server-side-encryption`; the setting is stored and reported only.
+ * NOTE: the setting is stored and reported only. Objects are stored unencrypted on local
+ * disk, and object responses report `x-amz-server-side-encryption: AES256` whatever the
+ * bucket's setting, so an `aws:kms` bucket does not report its key on objects.
  */
 
 export type SseAlgorithm = 'AES256' | 'aws:kms' | 'aws:kms:dsse';

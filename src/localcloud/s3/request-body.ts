@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, rmSync } from 'node:fs';
-import { Transform } from 'node:stream';
+import { createWriteStream, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { Transform, Writable } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -30,6 +30,13 @@ import type { ChecksumAlgorithm, StoredChecksum } from './store.js';
 
 /** Largest body of one PutObject or UploadPart: 5 GiB. */
 export const MAX_SINGLE_UPLOAD_BYTES = 5 * 1024 ** 3;
+
+/**
+ * Bodies that declare at most this size are received in memory and written with one
+ * synchronous write, which costs far less than a file stream's open, writes and close on
+ * the thread pool. Larger bodies stream to a temporary file so memory stays bounded.
+ */
+const IN_MEMORY_BODY_MAX_BYTES = 8 * 1024 ** 2;
 
 /** A stored body: where it is, and its digests. */
 export interface ReceivedBody {
@@ -75,22 +82,57 @@ export async function receiveBody(request: LocalRequest, blobs: BlobStore, optio
   const plan = planChecksum(request, options.defaultAlgorithm);
   const meter = new BodyMeter(options.maxBytes, plan ? createChecksumHasher(plan.algorithm) : undefined);
   const decoder = chunked ? new AwsChunkedDecoder() : undefined;
-  const temporaryFile = blobs.temporaryPath();
+  const inMemory = declaredBytes !== undefined && declaredBytes <= IN_MEMORY_BODY_MAX_BYTES;
+  if (inMemory && !decoder) return receivePlainBody(request, blobs, meter, plan, declaredBytes);
+
+  const sink = inMemory ? new BufferSink(declaredBytes) : undefined;
+  const temporaryFile = inMemory ? undefined : blobs.temporaryPath();
 
   try {
-    await writeBody(request, decoder, meter, temporaryFile);
+    await writeBody(request, decoder, meter, sink ?? createWriteStream(temporaryFile!));
     verifyBody(request, meter, decoder, plan, declaredBytes);
   } catch (error) {
-    rmSync(temporaryFile, { force: true });
+    if (temporaryFile) rmSync(temporaryFile, { force: true });
     throw error;
   }
 
   // NOTE: the body is stored before the operation commits, so a write that then fails (a
   // precondition, a deleted upload) leaves an unreferenced blob, which nothing removes yet.
   const blobDigest = meter.sha256.digest('hex');
-  blobs.adopt(temporaryFile, blobDigest);
+  if (sink) storeBuffer(blobs, sink.contents(), blobDigest);
+  else blobs.adopt(temporaryFile!, blobDigest);
   const checksum = plan && meter.checksum ? { algorithm: plan.algorithm, value: meter.checksumCopy(), type: 'FULL_OBJECT' as const } : undefined;
   return { blobDigest, sizeBytes: meter.receivedBytes, md5: meter.md5.digest(), checksum };
+}
+
+/**
+ * Receives a small body without aws-chunked framing in one buffer and measures it in one
+ * pass, skipping the stream pipeline that large and chunked bodies go through.
+ */
+async function receivePlainBody(
+  request: LocalRequest,
+  blobs: BlobStore,
+  meter: BodyMeter,
+  plan: ChecksumPlan | undefined,
+  declaredBytes: number,
+): Promise<ReceivedBody> {
+  const body = await readWholeBody(request, declaredBytes);
+  meter.measure(body);
+  verifyBody(request, meter, undefined, plan, declaredBytes);
+
+  const blobDigest = meter.sha256.digest('hex');
+  storeBuffer(blobs, body, blobDigest);
+  const checksum = plan && meter.checksum ? { algorithm: plan.algorithm, value: meter.checksumCopy(), type: 'FULL_OBJECT' as const } : undefined;
+  return { blobDigest, sizeBytes: meter.receivedBytes, md5: meter.md5.digest(), checksum };
+}
+
+async function readWholeBody(request: LocalRequest, declaredBytes: number): Promise<Buffer> {
+  try {
+    return await request.readBody(declaredBytes, () => new IncompleteBody(`The body is longer than the ${declaredBytes} bytes that the request declared.`));
+  } catch (error) {
+    if (error instanceof AwsError) throw error;
+    throw new IncompleteBody(`The request body could not be read completely: ${(error as Error).message}`);
+  }
 }
 
 /** True for a body in aws-chunked framing, which clients announce in Content-Encoding or x-amz-content-sha256. */
@@ -150,8 +192,19 @@ function rejectUnsupportedChecksumHeaders(request: LocalRequest): void {
   }
 }
 
-async function writeBody(request: LocalRequest, decoder: AwsChunkedDecoder | undefined, meter: BodyMeter, file: string): Promise<void> {
-  const output = createWriteStream(file);
+/**
+ * Writes a body that was received in memory. The blob store names bodies by digest, so a
+ * body that is already stored is not written again.
+ */
+function storeBuffer(blobs: BlobStore, body: Buffer, digest: string): void {
+  if (existsSync(blobs.path(digest))) return;
+
+  const temporaryFile = blobs.temporaryPath();
+  writeFileSync(temporaryFile, body);
+  blobs.adopt(temporaryFile, digest);
+}
+
+async function writeBody(request: LocalRequest, decoder: AwsChunkedDecoder | undefined, meter: BodyMeter, output: Writable): Promise<void> {
   try {
     if (decoder) await pipeline(request.stream, decoder, meter, output);
     else await pipeline(request.stream, meter, output);
@@ -191,6 +244,30 @@ function verifyBody(
   verifyChecksum({ algorithm: plan.algorithm, value: expected, type: 'FULL_OBJECT' }, meter.checksumCopy());
 }
 
+/** Collects a small body in memory, so that it is written to disk once, after it is verified. */
+class BufferSink extends Writable {
+  private readonly chunks: Buffer[] = [];
+  private receivedBytes = 0;
+
+  constructor(private readonly declaredBytes: number) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.receivedBytes += chunk.length;
+    if (this.receivedBytes > this.declaredBytes) {
+      callback(new IncompleteBody(`The body is longer than the ${this.declaredBytes} bytes that the request declared.`));
+      return;
+    }
+    this.chunks.push(chunk);
+    callback();
+  }
+
+  contents(): Buffer {
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+  }
+}
+
 /** Counts and hashes the decoded body as it passes, and stops it at the size limit. */
 class BodyMeter extends Transform {
   readonly md5 = createHash('md5');
@@ -206,15 +283,22 @@ class BodyMeter extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.receivedBytes += chunk.length;
-    if (this.receivedBytes > this.maxBytes) {
-      callback(new EntityTooLarge(this.receivedBytes, this.maxBytes));
+    try {
+      this.measure(chunk);
+    } catch (error) {
+      callback(error as Error);
       return;
     }
+    callback(null, chunk);
+  }
+
+  /** Counts and hashes one piece of the body; throws `EntityTooLarge` past the limit. */
+  measure(chunk: Buffer): void {
+    this.receivedBytes += chunk.length;
+    if (this.receivedBytes > this.maxBytes) throw new EntityTooLarge(this.receivedBytes, this.maxBytes);
     this.md5.update(chunk);
     this.sha256.update(chunk);
     this.checksum?.update(chunk);
-    callback(null, chunk);
   }
 
   md5Copy(): Buffer {

@@ -1,3 +1,5 @@
+import type { Statement, Transaction } from 'better-sqlite3';
+
 import type { SqliteDatabase } from '../store/database.js';
 import { migrate } from '../store/database.js';
 import { SCHEMA, toBucket, toObject, toPart, toUpload } from './store-rows.js';
@@ -95,78 +97,89 @@ export function openS3Store(db: SqliteDatabase): S3Store {
 }
 
 export class S3Store {
-  constructor(private readonly db: SqliteDatabase) {}
+  /** Prepared once per SQL text: preparing costs more than running these one-row statements. */
+  private readonly statements = new Map<string, Statement>();
+  private readonly runInTransaction: Transaction<(work: () => unknown) => unknown>;
+
+  constructor(private readonly db: SqliteDatabase) {
+    this.runInTransaction = db.transaction((work: () => unknown) => work());
+  }
 
   /** Runs `work` in one SQLite transaction, committed when it returns and rolled back when it throws. */
   transaction<T>(work: () => T): T {
-    return this.db.transaction(work).immediate();
+    return this.runInTransaction.immediate(work) as T;
+  }
+
+  private prepare(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   getBucket(name: string): BucketRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM s3_buckets WHERE name = ?').get(name) as BucketRow | undefined;
+    const row = this.prepare('SELECT * FROM s3_buckets WHERE name = ?').get(name) as BucketRow | undefined;
     return row ? toBucket(row) : undefined;
   }
 
   listBuckets(): BucketRecord[] {
-    const rows = this.db.prepare('SELECT * FROM s3_buckets ORDER BY name').all() as BucketRow[];
+    const rows = this.prepare('SELECT * FROM s3_buckets ORDER BY name').all() as BucketRow[];
     return rows.map(toBucket);
   }
 
   insertBucket(bucket: BucketRecord): void {
-    this.db
-      .prepare('INSERT INTO s3_buckets (name, region, created_ms, versioning, notification_json) VALUES (?, ?, ?, ?, ?)')
+    this.prepare('INSERT INTO s3_buckets (name, region, created_ms, versioning, notification_json) VALUES (?, ?, ?, ?, ?)')
       .run(bucket.name, bucket.region, bucket.createdMs, bucket.versioning ?? null, bucket.notificationJson ?? null);
   }
 
   deleteBucket(name: string): void {
-    this.db.prepare('DELETE FROM s3_buckets WHERE name = ?').run(name);
+    this.prepare('DELETE FROM s3_buckets WHERE name = ?').run(name);
   }
 
   setVersioning(name: string, status: VersioningStatus): void {
-    this.db.prepare('UPDATE s3_buckets SET versioning = ? WHERE name = ?').run(status, name);
+    this.prepare('UPDATE s3_buckets SET versioning = ? WHERE name = ?').run(status, name);
   }
 
   setNotificationJson(name: string, json: string | undefined): void {
-    this.db.prepare('UPDATE s3_buckets SET notification_json = ? WHERE name = ?').run(json ?? null, name);
+    this.prepare('UPDATE s3_buckets SET notification_json = ? WHERE name = ?').run(json ?? null, name);
   }
 
   /** Returns one stored bucket configuration (`policy`, `lifecycle`, …) as JSON, or undefined when the bucket has none. */
   getBucketConfiguration(bucket: string, kind: BucketConfigurationKind): string | undefined {
-    const row = this.db
-      .prepare('SELECT configuration_json FROM s3_bucket_configurations WHERE bucket = ? AND kind = ?')
+    const row = this.prepare('SELECT configuration_json FROM s3_bucket_configurations WHERE bucket = ? AND kind = ?')
       .get(bucket, kind) as { configuration_json: string } | undefined;
     return row?.configuration_json;
   }
 
   /** Replaces one bucket configuration. Deleting the bucket deletes its configurations. */
   putBucketConfiguration(bucket: string, kind: BucketConfigurationKind, json: string): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO s3_bucket_configurations (bucket, kind, configuration_json) VALUES (?, ?, ?)')
+    this.prepare('INSERT OR REPLACE INTO s3_bucket_configurations (bucket, kind, configuration_json) VALUES (?, ?, ?)')
       .run(bucket, kind, json);
   }
 
   deleteBucketConfiguration(bucket: string, kind: BucketConfigurationKind): void {
-    this.db.prepare('DELETE FROM s3_bucket_configurations WHERE bucket = ? AND kind = ?').run(bucket, kind);
+    this.prepare('DELETE FROM s3_bucket_configurations WHERE bucket = ? AND kind = ?').run(bucket, kind);
   }
 
   /** True when the bucket contains any object version, delete marker or unfinished upload. */
   bucketHasContent(name: string): boolean {
-    const object = this.db.prepare('SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1').get(name);
-    const upload = this.db.prepare('SELECT 1 FROM s3_uploads WHERE bucket = ? LIMIT 1').get(name);
+    const object = this.prepare('SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1').get(name);
+    const upload = this.prepare('SELECT 1 FROM s3_uploads WHERE bucket = ? LIMIT 1').get(name);
     return object !== undefined || upload !== undefined;
   }
 
   /** The current version of a key, which may be a delete marker. */
   getLatest(bucket: string, key: string): ObjectVersionRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1').get(bucket, key) as
+    const row = this.prepare('SELECT * FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1').get(bucket, key) as
       | ObjectRow
       | undefined;
     return row ? toObject(row) : undefined;
   }
 
   getVersion(bucket: string, key: string, versionId: string): ObjectVersionRecord | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?')
+    const row = this.prepare('SELECT * FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?')
       .get(bucket, key, versionId) as ObjectRow | undefined;
     return row ? toObject(row) : undefined;
   }
@@ -176,10 +189,9 @@ export class S3Store {
    * of an unversioned or suspended bucket) is replaced; older versions stop being latest.
    */
   putVersion(version: Omit<ObjectVersionRecord, 'sequence' | 'isLatest'>): ObjectVersionRecord {
-    this.db.prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?').run(version.bucket, version.key, version.versionId);
-    this.db.prepare('UPDATE s3_objects SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1').run(version.bucket, version.key);
-    const result = this.db
-      .prepare(
+    this.prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?').run(version.bucket, version.key, version.versionId);
+    this.prepare('UPDATE s3_objects SET is_latest = 0 WHERE bucket = ? AND key = ? AND is_latest = 1').run(version.bucket, version.key);
+    const result = this.prepare(
         `INSERT INTO s3_objects (bucket, key, version_id, is_latest, is_delete_marker, blob_digest, size_bytes, etag,
            last_modified_ms, headers_json, metadata_json, checksum_json, parts_count, storage_class)
          VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -204,11 +216,10 @@ export class S3Store {
 
   /** Removes one version; when it was the current one, the newest remaining version becomes current. */
   deleteVersion(bucket: string, key: string, versionId: string): void {
-    this.db.prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?').run(bucket, key, versionId);
-    const hasLatest = this.db.prepare('SELECT 1 FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1').get(bucket, key);
+    this.prepare('DELETE FROM s3_objects WHERE bucket = ? AND key = ? AND version_id = ?').run(bucket, key, versionId);
+    const hasLatest = this.prepare('SELECT 1 FROM s3_objects WHERE bucket = ? AND key = ? AND is_latest = 1').get(bucket, key);
     if (hasLatest) return;
-    this.db
-      .prepare(
+    this.prepare(
         `UPDATE s3_objects SET is_latest = 1 WHERE sequence =
            (SELECT MAX(sequence) FROM s3_objects WHERE bucket = ? AND key = ?)`,
       )
@@ -217,8 +228,7 @@ export class S3Store {
 
   /** Current, non-deleted objects with keys after `afterKey` and starting with `prefix`, in UTF-8 byte order. */
   listLatest(bucket: string, prefix: string, afterKey: string, limit: number): ObjectVersionRecord[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.prepare(
         `SELECT * FROM s3_objects
          WHERE bucket = ? AND is_latest = 1 AND is_delete_marker = 0 AND key > ? AND key >= ? AND substr(key, 1, length(?)) = ?
          ORDER BY key LIMIT ?`,
@@ -232,8 +242,7 @@ export class S3Store {
    * key's versions newest first, starting after (`afterKey`, `afterSequence`).
    */
   listVersions(bucket: string, prefix: string, afterKey: string, afterSequence: number, limit: number): ObjectVersionRecord[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.prepare(
         `SELECT * FROM s3_objects
          WHERE bucket = ? AND key >= ? AND substr(key, 1, length(?)) = ? AND (key > ? OR (key = ? AND sequence < ?))
          ORDER BY key, sequence DESC LIMIT ?`,
@@ -244,14 +253,13 @@ export class S3Store {
 
   /** Returns the next value of the notification sequencer, which grows with every object change. */
   nextSequencerValue(): number {
-    this.db.prepare('INSERT INTO s3_sequencer (id, value) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET value = value + 1').run();
-    const row = this.db.prepare('SELECT value FROM s3_sequencer WHERE id = 1').get() as { value: number };
+    this.prepare('INSERT INTO s3_sequencer (id, value) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET value = value + 1').run();
+    const row = this.prepare('SELECT value FROM s3_sequencer WHERE id = 1').get() as { value: number };
     return row.value;
   }
 
   insertUpload(upload: UploadRecord): void {
-    this.db
-      .prepare(
+    this.prepare(
         `INSERT INTO s3_uploads (upload_id, bucket, key, initiated_ms, headers_json, metadata_json, checksum_algorithm,
            checksum_type, storage_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -269,22 +277,21 @@ export class S3Store {
   }
 
   getUpload(uploadId: string): UploadRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM s3_uploads WHERE upload_id = ?').get(uploadId) as UploadRow | undefined;
+    const row = this.prepare('SELECT * FROM s3_uploads WHERE upload_id = ?').get(uploadId) as UploadRow | undefined;
     return row ? toUpload(row) : undefined;
   }
 
   listUploads(bucket: string): UploadRecord[] {
-    const rows = this.db.prepare('SELECT * FROM s3_uploads WHERE bucket = ? ORDER BY key, initiated_ms').all(bucket) as UploadRow[];
+    const rows = this.prepare('SELECT * FROM s3_uploads WHERE bucket = ? ORDER BY key, initiated_ms').all(bucket) as UploadRow[];
     return rows.map(toUpload);
   }
 
   deleteUpload(uploadId: string): void {
-    this.db.prepare('DELETE FROM s3_uploads WHERE upload_id = ?').run(uploadId);
+    this.prepare('DELETE FROM s3_uploads WHERE upload_id = ?').run(uploadId);
   }
 
   putPart(part: PartRecord): void {
-    this.db
-      .prepare(
+    this.prepare(
         `INSERT OR REPLACE INTO s3_parts (upload_id, part_number, blob_digest, size_bytes, etag, last_modified_ms, checksum_json)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -300,8 +307,7 @@ export class S3Store {
   }
 
   listParts(uploadId: string, afterPartNumber = 0, limit = 10_000): PartRecord[] {
-    const rows = this.db
-      .prepare('SELECT * FROM s3_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?')
+    const rows = this.prepare('SELECT * FROM s3_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?')
       .all(uploadId, afterPartNumber, limit) as PartRow[];
     return rows.map(toPart);
   }

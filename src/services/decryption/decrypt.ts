@@ -44,10 +44,10 @@ export async function decryptOperation(body: Record<string, unknown>, scope: Req
 
 async function decryptEnvelopeInStage(scope: RequestScope, ciphertext: Uint8Array, expectedContext: EncryptionContext) {
   const { config } = scope.lookup.snapshot;
-  const manager = scope.deps.materials.forDecryption(scope.discoveryFilter, config.dataKeyCache);
+  const keys = scope.deps.dataKeys.forDecryption(scope.discoveryFilter, config.dataKeyCache);
 
   return decryptEnvelope({
-    manager,
+    keys,
     ciphertext,
     maxPlaintextBytes: MAX_RESPONSE_BYTES,
     checkContext: (context) => verifyEncryptionContext(context, expectedContext),

@@ -10,6 +10,7 @@ import { suiteIdFor } from '../../core/crypto/suites.js';
 import { InvalidInputError } from '../../core/errors.js';
 import type { OperationResult, RequestScope } from '../../core/service/runtime.js';
 import { parseEncryptionRequest } from './request.js';
+import type { EncryptionRequest } from './request.js';
 
 /** The response of a successful encryption. */
 export interface EncryptionResponse {
@@ -30,7 +31,7 @@ export async function encryptOperation(body: Record<string, unknown>, scope: Req
   const encrypted = request.format === 'kms'
     ? await encryptKms(scope, request.plaintext, context)
     : await encryptEnvelope({
-        manager: scope.deps.materials.forEncryption(config.keyId, config.dataKeyCache),
+        keys: scope.deps.dataKeys.forEncryption(config.keyId, config.dataKeyCache),
         plaintext: request.plaintext,
         context,
         suiteId: suiteIdFor(config.signing),
@@ -39,15 +40,22 @@ export async function encryptOperation(body: Record<string, unknown>, scope: Req
 
   return {
     response: { data: Buffer.from(encrypted.ciphertext).toString('base64'), format: request.format, keyId: encrypted.keyId, stage: scope.stage },
-    logFields: {
-      format: request.format,
-      keyId: encrypted.keyId,
-      plaintextBytes: request.plaintext.byteLength,
-      ciphertextBytes: encrypted.ciphertext.byteLength,
-      contextKeys: Object.keys(request.callerContext),
-      signing: request.format === 'envelope' ? config.signing : undefined,
-    },
+    logFields: logFieldsOf(request, encrypted, config.signing),
   };
+}
+
+/** Builds the fields of the request's log line. `contextKeys` and `signing` appear only when set. */
+function logFieldsOf(request: EncryptionRequest, encrypted: { ciphertext: Uint8Array; keyId: string }, signing: boolean): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    format: request.format,
+    keyId: encrypted.keyId,
+    plaintextBytes: request.plaintext.byteLength,
+    ciphertextBytes: encrypted.ciphertext.byteLength,
+  };
+  const contextKeys = Object.keys(request.callerContext);
+  if (contextKeys.length > 0) fields.contextKeys = contextKeys;
+  if (request.format === 'envelope' && signing) fields.signing = true;
+  return fields;
 }
 
 async function encryptKms(scope: RequestScope, plaintext: Uint8Array, context: Record<string, string>) {

@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,8 +10,27 @@ import { BuildError } from '../../../src/cli/errors.js';
 
 const servicesDir = join(import.meta.dirname, 'fixtures', 'services');
 const scratch = mkdtempSync(join(tmpdir(), 'keystage-build-'));
+const repositoryRoot = join(import.meta.dirname, '..', '..', '..');
 
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+/**
+ * Folder for source snapshots inside the repository, so that imports of packages still resolve
+ * to its node_modules.
+ */
+const snapshotRoot = join(repositoryRoot, 'node_modules', '.cache', `keystage-build-test-${process.pid}`);
+
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+  rmSync(snapshotRoot, { recursive: true, force: true });
+});
+
+/**
+ * Copies `src/services` and `src/core` and returns the copied services folder, so that both
+ * builds read the same bytes even while someone edits the working tree.
+ */
+function snapshotSources(): string {
+  for (const folder of ['services', 'core']) cpSync(join(repositoryRoot, 'src', folder), join(snapshotRoot, folder), { recursive: true });
+  return join(snapshotRoot, 'services');
+}
 
 describe('buildServices', () => {
   it('produces byte-identical zips from the same sources', async () => {
@@ -23,21 +42,32 @@ describe('buildServices', () => {
   });
 
   it('builds the real services identically twice', async () => {
-    const first = await buildServices({ outDir: join(scratch, 'services-one') });
-    const second = await buildServices({ outDir: join(scratch, 'services-two') });
+    const snapshot = snapshotSources();
+    const first = await buildServices({ outDir: join(scratch, 'services-one'), servicesDir: snapshot });
+    const second = await buildServices({ outDir: join(scratch, 'services-two'), servicesDir: snapshot });
 
     expect(first.map((built) => built.service)).toEqual(['decryption', 'deploy', 'encryption']);
     expect(second.map((built) => built.sha256)).toEqual(first.map((built) => built.sha256));
   });
 
-  it('packs one index.mjs that exports the handler', async () => {
+  it('packs index.mjs with its lazy chunks', async () => {
     const [built] = await buildServices({ outDir: join(scratch, 'content'), servicesDir, services: ['hello'] });
     const entries = unzipSync(readFileSync(built!.zipPath));
 
-    expect(Object.keys(entries)).toEqual(['index.mjs']);
-    const modulePath = join(scratch, 'content', 'index.mjs');
-    writeFileSync(modulePath, entries['index.mjs']!);
-    const module = (await import(modulePath)) as { handler: (event: { name: string }) => Promise<{ greeting: string }> };
+    const names = Object.keys(entries);
+    expect(names).toContain('index.mjs');
+    expect(names.filter((name) => name !== 'index.mjs').every((name) => /^chunks\/[^/]+\.mjs$/.test(name))).toBe(true);
+  });
+
+  it('runs the handler from the unpacked zip', async () => {
+    const [built] = await buildServices({ outDir: join(scratch, 'run'), servicesDir, services: ['hello'] });
+    const unpacked = join(scratch, 'run', 'unpacked');
+    for (const [name, bytes] of Object.entries(unzipSync(readFileSync(built!.zipPath)))) {
+      mkdirSync(dirname(join(unpacked, name)), { recursive: true });
+      writeFileSync(join(unpacked, name), bytes);
+    }
+
+    const module = (await import(join(unpacked, 'index.mjs'))) as { handler: (event: { name: string }) => Promise<{ greeting: string }> };
     expect((await module.handler({ name: 'keystage' })).greeting).toBe('hello keystage');
   });
 

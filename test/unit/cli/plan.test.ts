@@ -8,6 +8,7 @@ import { CreateKeyCommand, DescribeKeyCommand, ListAliasesCommand as ListKeyAlia
 import {
   GetFunctionConfigurationCommand,
   PublishVersionCommand,
+  UpdateFunctionConfigurationCommand,
   GetPolicyCommand,
   ListAliasesCommand as ListFunctionAliasesCommand,
   ResourceNotFoundException,
@@ -193,7 +194,7 @@ describe('planBootstrap', () => {
     expect(devConfig?.args[0].input.IfNoneMatch).toBe('*');
   });
 
-  it('plans a configuration update that keeps the release marker', async () => {
+  it('plans a configuration update', async () => {
     mockCompleteInstallation();
     stubs.lambda.on(GetFunctionConfigurationCommand, { FunctionName: 'keystage-encryption' }).resolves({
       FunctionName: 'keystage-encryption',
@@ -201,7 +202,7 @@ describe('planBootstrap', () => {
       Handler: FUNCTION_HANDLER,
       Timeout: 3,
       Role: `arn:aws:iam::${ACCOUNT}:role/keystage-encryption`,
-      Environment: { Variables: { ...functionEnvironment({ installation, options }, 'encryption') } },
+      Environment: { Variables: { ...functionEnvironment({ installation, options }, 'encryption'), KEYSTAGE_RELEASE: 'bucket/key@v1' } },
     } as never);
 
     const changes = describePlan(await planBootstrap(clients, options));
@@ -209,6 +210,26 @@ describe('planBootstrap', () => {
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatchObject({ action: 'update', resource: 'keystage-encryption' });
     expect(changes[0]?.detail).toContain('timeout 3 → 30 s');
+  });
+
+  it('keeps the release marker when updating', async () => {
+    mockCompleteInstallation();
+    stubs.lambda.on(GetFunctionConfigurationCommand, { FunctionName: 'keystage-encryption' }).resolves({
+      FunctionName: 'keystage-encryption',
+      Runtime: FUNCTION_RUNTIME,
+      Handler: FUNCTION_HANDLER,
+      Timeout: 3,
+      Role: `arn:aws:iam::${ACCOUNT}:role/keystage-encryption`,
+      Environment: { Variables: { CONFIG_BUCKET: 'old-bucket', KEYSTAGE_RELEASE: 'bucket/key@v1' } },
+      State: 'Active',
+      LastUpdateStatus: 'Successful',
+    } as never);
+
+    await applyPlan(await planBootstrap(clients, options));
+
+    const update = stubs.lambda.commandCalls(UpdateFunctionConfigurationCommand)[0]?.args[0].input;
+    expect(update?.Timeout).toBe(30);
+    expect(update?.Environment?.Variables).toEqual({ ...functionEnvironment({ installation, options }, 'encryption'), KEYSTAGE_RELEASE: 'bucket/key@v1' });
   });
 
   it('plans to restore a key scheduled for deletion', async () => {

@@ -39,7 +39,7 @@ describe('renderPolicy', () => {
     expect(renderPolicy({ Resource: 'arn:aws:s3:::${ConfigBucket}/x' }, variables)).toEqual({ Resource: `arn:aws:s3:::${CONFIG_BUCKET}/x` });
   });
 
-  it('expands a list placeholder into one array element per value', () => {
+  it('expands a list placeholder per value', () => {
     expect(renderPolicy(['a/${Stage}/config.json'], variables)).toEqual(['a/dev/config.json', 'a/staging/config.json', 'a/prod/config.json']);
   });
 
@@ -88,12 +88,12 @@ describe('least privilege', () => {
     expect(actionsOf('encryption')).not.toContain('kms:Decrypt');
   });
 
-  it('keeps Encrypt and GenerateDataKey away from the decryption role', () => {
+  it('keeps Encrypt away from the decryption role', () => {
     expect(actionsOf('decryption')).not.toContain('kms:Encrypt');
     expect(actionsOf('decryption')).not.toContain('kms:GenerateDataKey');
   });
 
-  it('conditions every KMS statement on the keystage service context and keystage aliases', () => {
+  it('conditions KMS statements on context and aliases', () => {
     const kmsStatements = ['encryption', 'decryption'].flatMap((service) => statements(service).filter((statement) => [statement.Action].flat().some((action) => action.startsWith('kms:'))));
 
     expect(kmsStatements).toHaveLength(2);
@@ -117,7 +117,7 @@ describe('least privilege', () => {
     expect(await allowed('encryption', 's3:PutObject', `arn:aws:s3:::${CONFIG_BUCKET}/dev/config.json`)).toBe(false);
   });
 
-  it('lets the deploy role write release records only under .keystage/', async () => {
+  it('limits deploy writes to .keystage/', async () => {
     expect(await allowed('deploy', 's3:PutObject', `arn:aws:s3:::${ARTIFACT_BUCKET}/.keystage/ledger/keystage-encryption/dev.json`)).toBe(true);
     expect(await allowed('deploy', 's3:PutObject', `arn:aws:s3:::${ARTIFACT_BUCKET}/dev/keystage-encryption.zip`)).toBe(false);
   });
@@ -130,6 +130,11 @@ describe('least privilege', () => {
     expect(await allowed('deploy', 'lambda:UpdateFunctionCode', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:keystage-encryption`)).toBe(true);
     expect(await allowed('deploy', 'lambda:UpdateAlias', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:keystage-decryption:prod`)).toBe(true);
     expect(await allowed('deploy', 'lambda:UpdateFunctionCode', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:billing`)).toBe(false);
+  });
+
+  it('lets the deploy role restore an alias it created', async () => {
+    expect(await allowed('deploy', 'lambda:DeleteAlias', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:keystage-encryption:dev`)).toBe(true);
+    expect(await allowed('deploy', 'lambda:DeleteFunction', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:keystage-encryption`)).toBe(false);
   });
 
   it('lets the deploy role invoke itself for continuations', async () => {

@@ -124,7 +124,7 @@ export function recordingTelemetry() {
     },
     countError: (name) => void errors.push(name),
     startRequest: () => undefined,
-    finishRequest: () => undefined,
+    finishRequest: (level, message, fields) => void lines.push({ level, message, fields }),
   };
   return { telemetry, lines, counts, errors };
 }

@@ -14,6 +14,7 @@ import { decryptEnvelope, encryptEnvelope } from '../../../../../src/core/crypto
 import { parseHeader } from '../../../../../src/core/crypto/message/header.js';
 import { COMMITTING_SIGNING_SUITE_ID, COMMITTING_SUITE_ID } from '../../../../../src/core/crypto/suites.js';
 import { CiphertextInvalidError } from '../../../../../src/core/errors.js';
+import { sdkDataKeys } from '../sdk-keys.js';
 
 const keyring = new RawAesKeyringNode({
   keyName: 'codec-test-key',
@@ -22,6 +23,7 @@ const keyring = new RawAesKeyringNode({
   wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
 });
 const manager = new NodeDefaultCryptographicMaterialsManager(keyring);
+const keys = sdkDataKeys(manager, 'codec-test-key');
 const sdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 
 const PLAIN_CONTEXT: Record<string, string> = { stage: 'dev', service: 'keystage' };
@@ -37,12 +39,12 @@ function sizesFor(frameLength: number): number[] {
 function acceptAll(): void {}
 
 async function encryptWithCodec(plaintext: Buffer, context: Record<string, string>, frameLengthBytes: number) {
-  const { ciphertext } = await encryptEnvelope({ manager, plaintext, context, suiteId: COMMITTING_SUITE_ID, keyId: 'codec-test-key', frameLengthBytes });
+  const { ciphertext } = await encryptEnvelope({ keys, plaintext, context, suiteId: COMMITTING_SUITE_ID, keyId: 'codec-test-key', frameLengthBytes });
   return Buffer.from(ciphertext);
 }
 
 async function decryptWithCodec(ciphertext: Uint8Array) {
-  return decryptEnvelope({ manager, ciphertext, maxPlaintextBytes: 1 << 20, checkContext: acceptAll });
+  return decryptEnvelope({ keys, ciphertext, maxPlaintextBytes: 1 << 20, checkContext: acceptAll });
 }
 
 describe.each(FRAME_LENGTHS)('message codec with %i-byte frames', (frameLength) => {
@@ -97,7 +99,7 @@ describe('signed messages', () => {
 
   it('writes signed messages the SDK reads', async () => {
     const plaintext = randomBytes(300);
-    const { ciphertext } = await encryptEnvelope({ manager, plaintext, context: PLAIN_CONTEXT, suiteId: COMMITTING_SIGNING_SUITE_ID, keyId: 'k', frameLengthBytes: 64 });
+    const { ciphertext } = await encryptEnvelope({ keys, plaintext, context: PLAIN_CONTEXT, suiteId: COMMITTING_SIGNING_SUITE_ID, keyId: 'k', frameLengthBytes: 64 });
 
     const { plaintext: decrypted } = await sdk.decrypt(manager, ciphertext);
 
@@ -151,7 +153,7 @@ describe('message reader', () => {
       throw new CiphertextInvalidError('wrong stage');
     };
 
-    await expect(decryptEnvelope({ manager, ciphertext: original, maxPlaintextBytes: 1 << 20, checkContext: rejectContext })).rejects.toThrow('wrong stage');
+    await expect(decryptEnvelope({ keys, ciphertext: original, maxPlaintextBytes: 1 << 20, checkContext: rejectContext })).rejects.toThrow('wrong stage');
   });
 
   it('rejects a non-committing version 1 message', async () => {
@@ -164,6 +166,6 @@ describe('message reader', () => {
   it('rejects a plaintext over the limit', async () => {
     const original = await message();
 
-    await expect(decryptEnvelope({ manager, ciphertext: original, maxPlaintextBytes: 99, checkContext: acceptAll })).rejects.toThrow(/more than the 99/);
+    await expect(decryptEnvelope({ keys, ciphertext: original, maxPlaintextBytes: 99, checkContext: acceptAll })).rejects.toThrow(/more than the 99/);
   });
 });
