@@ -6,12 +6,16 @@
 
 import { createInterface } from 'node:readline/promises';
 
+import { UsageError } from './errors.js';
+
 export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
   /** Asks a yes/no question on the terminal; false when there is no terminal to ask on. */
   confirm(question: string): Promise<boolean>;
+  /** True when `confirm` can ask someone: standard input is a terminal. Absent means it can. */
+  interactive?(): boolean;
   /** Resolves when the user asks the process to stop (Ctrl-C, SIGTERM). */
   interrupted(): Promise<string>;
 }
@@ -22,6 +26,7 @@ export function processIo(): Io {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     env: process.env,
+    interactive: () => Boolean(process.stdin.isTTY),
     confirm: async (question) => {
       if (!process.stdin.isTTY) return false;
       const readline = createInterface({ input: process.stdin, output: process.stderr });
@@ -61,4 +66,16 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/**
+ * Asks `question` unless `yes` is set; throws `UsageError` with `refusal` when the answer is no,
+ * and a message naming `--yes` when there is no terminal to ask on.
+ */
+export async function requireConfirmation(io: Io, yes: boolean | undefined, question: string, refusal: string): Promise<void> {
+  if (yes) return;
+  if (io.interactive?.() === false) {
+    throw new UsageError(`${refusal} There is no terminal to ask for confirmation on (standard input is not a TTY); pass --yes to proceed without asking.`);
+  }
+  if (!(await io.confirm(question))) throw new UsageError(refusal);
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { GetRoleCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { GetFunctionConfigurationCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
@@ -13,7 +14,7 @@ import { SERVICE_NAMES } from '../../src/cli/build.js';
 import type { ServiceName } from '../../src/cli/build.js';
 import { DEFAULT_REGION } from '../../src/cli/clients.js';
 import { main } from '../../src/cli/main.js';
-import { configBucketName } from '../../src/cli/names.js';
+import { artifactBucketName, configBucketName } from '../../src/cli/names.js';
 import { openSession } from '../../src/cli/session.js';
 import type { Session } from '../../src/cli/session.js';
 import { TEST_CREDENTIALS, startTestCloud } from '../support/localcloud.js';
@@ -61,6 +62,23 @@ async function bucketExists(bucket: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Names every resource of prefix keystage that still exists. */
+async function leftovers(): Promise<string[]> {
+  const installation = await session.installation();
+  const found: string[] = [];
+  for (const bucket of [configBucketName(installation), artifactBucketName(installation)]) if (await bucketExists(bucket)) found.push(bucket);
+  for (const service of SERVICE_NAMES) {
+    if (await functionExists(`keystage-${service}`)) found.push(`function keystage-${service}`);
+    const role = await session.clients.iam.send(new GetRoleCommand({ RoleName: `keystage-${service}` })).catch((error: unknown) => {
+      if (error instanceof NoSuchEntityException) return undefined;
+      throw error;
+    });
+    if (role) found.push(`role keystage-${service}`);
+  }
+  for (const alias of (await listKeyAliases(session.clients.kms)).keys()) if (alias.startsWith('alias/keystage-')) found.push(alias);
+  return found;
 }
 
 beforeAll(async () => {
@@ -126,19 +144,32 @@ describe('keystage bootstrap and destroy', () => {
     expect(await functionExists('keystage-encryption')).toBe(true);
   });
 
+  it('refuses without a terminal and without --yes', async () => {
+    const io = recordingIo({ AWS_ENDPOINT_URL: cloud.url }, true, false);
+    const code = await main(['destroy'], io);
+
+    expect(code).toBe(1);
+    expect(io.errors()).toContain('pass --yes');
+    expect(await functionExists('keystage-encryption')).toBe(true);
+  });
+
   it('removes what bootstrap made', async () => {
+    const keyIds = [...(await listKeyAliases(session.clients.kms)).entries()].filter(([alias]) => alias.startsWith('alias/keystage-')).map(([, keyId]) => keyId as string);
     const result = await keystage('destroy', '--yes');
 
     expect(result.code, result.errors).toBe(0);
     expect(result.errors).toContain('pending deletion for 7 days');
-    expect(await functionExists('keystage-deploy')).toBe(false);
-    expect(await bucketExists(configBucketName(await session.installation()))).toBe(false);
+    expect(await leftovers()).toEqual([]);
+    for (const keyId of keyIds) {
+      const { KeyMetadata } = await session.clients.kms.send(new DescribeKeyCommand({ KeyId: keyId }));
+      expect(KeyMetadata?.KeyState).toBe('PendingDeletion');
+    }
   });
 
-  it('restores the keys on the next bootstrap', async () => {
+  it('creates new keys on the next bootstrap', async () => {
     const plan = await keystage('bootstrap', '--dry-run', '--json');
-    const restores = (JSON.parse(plan.output) as { changes: { action: string }[] }).changes.filter((change) => change.action === 'restore');
-    expect(restores).toHaveLength(3);
+    const keyChanges = (JSON.parse(plan.output) as { changes: { action: string; resourceType: string }[] }).changes.filter((change) => change.resourceType === 'AWS::KMS::Key');
+    expect(keyChanges.map((change) => change.action)).toEqual(['create', 'create', 'create']);
 
     const result = await keystage('bootstrap', '--yes');
     expect(result.code, result.errors).toBe(0);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 
+import { DEFAULT_ARTIFACT_RETENTION_DAYS } from '../bootstrap/lifecycle.js';
 import { applyPlan, describePlan, planBootstrap } from '../bootstrap/plan.js';
 import type { BootstrapPlan, PlannedChange } from '../bootstrap/plan.js';
 import { SERVICE_NAMES, buildServices } from '../build.js';
@@ -7,7 +8,7 @@ import type { ServiceName } from '../build.js';
 import { describeTarget } from '../clients.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_STAGES, parseStageList } from '../names.js';
-import { formatJson, renderTable } from '../output.js';
+import { formatJson, renderTable, requireConfirmation } from '../output.js';
 import type { Io } from '../output.js';
 import { outDirOption, withCommonOptions } from '../session.js';
 import type { CommonOptions, Session } from '../session.js';
@@ -18,6 +19,7 @@ interface BootstrapCommandOptions extends CommonOptions {
   yes?: boolean;
   dryRun?: boolean;
   json?: boolean;
+  artifactRetentionDays: string;
   outDir: string;
 }
 
@@ -35,19 +37,24 @@ export function registerBootstrap(program: Command, io: Io, setExitCode: (code: 
       .addOption(outDirOption('folder of the built zips used to create missing functions'))
       .option('-y, --yes', 'apply without asking for confirmation')
       .option('--dry-run', 'print the plan and change nothing')
+      .option('--artifact-retention-days <days>', 'days S3 keeps a replaced artifact version before expiring it', String(DEFAULT_ARTIFACT_RETENTION_DAYS))
       .option('--json', 'print the plan as JSON'),
   ).action(
     withSession<BootstrapCommandOptions>(io, setExitCode, async (session, options) => {
       const stages = parseStageList(options.stages);
-      const plan = await planInstallation(session, stages, options.outDir);
+      const artifactRetentionDays = parseRetentionDays(options.artifactRetentionDays);
+      const plan = await planInstallation(session, stages, options.outDir, artifactRetentionDays);
 
       io.stdout(options.json ? formatJson({ installation: plan.installation, changes: describePlan(plan) }) : renderPlan(plan));
       if (plan.steps.length === 0 || options.dryRun) return;
 
       const where = describeTarget(plan.installation.accountId, plan.installation.region, session.clients.settings);
-      if (!options.yes && !(await io.confirm(`Apply ${plan.steps.length} change(s) to ${where}?`))) {
-        throw new UsageError(`Nothing was changed; confirm at the prompt or pass --yes to apply the plan to ${where}.`);
-      }
+      await requireConfirmation(
+        io,
+        options.yes,
+        `Apply ${plan.steps.length} change(s) to ${where}?`,
+        `Nothing was changed; confirm at the prompt or pass --yes to apply the plan to ${where}.`,
+      );
 
       await applyPlan(plan, (step, index) => io.stderr(`[${index + 1}/${plan.steps.length}] ${formatChange(step)}\n`));
       io.stderr(`Bootstrap complete: ${plan.steps.length} change(s) applied.\n`);
@@ -56,12 +63,21 @@ export function registerBootstrap(program: Command, io: Io, setExitCode: (code: 
 }
 
 /** Builds the zips and plans the bootstrap of `stages`; shared by `bootstrap` and `up`. */
-export async function planInstallation(session: Session, stages: readonly string[], outDir: string): Promise<BootstrapPlan> {
+export async function planInstallation(session: Session, stages: readonly string[], outDir: string, artifactRetentionDays?: number): Promise<BootstrapPlan> {
   const installation = await session.installation();
   const built = await buildServices({ outDir, services: SERVICE_NAMES });
   const zips = Object.fromEntries(built.map((service) => [service.service, service.zipPath])) as Record<ServiceName, string>;
 
-  return planBootstrap(session.clients, { ...installation, stages, zips });
+  return planBootstrap(session.clients, { ...installation, stages, zips, artifactRetentionDays });
+}
+
+/** Checks `--artifact-retention-days`: S3 accepts a whole number of days, at least 1. */
+export function parseRetentionDays(value: string): number {
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 1) {
+    throw new UsageError(`Invalid --artifact-retention-days "${value}"; give a whole number of days, 1 or more (default ${DEFAULT_ARTIFACT_RETENTION_DAYS}).`);
+  }
+  return days;
 }
 
 export function renderPlan(plan: BootstrapPlan): string {

@@ -1,6 +1,6 @@
 import { DeleteLogGroupCommand, ResourceNotFoundException as LogGroupNotFound } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteRoleCommand, DeleteRolePolicyCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
-import { DescribeKeyCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { DeleteAliasCommand, DescribeKeyCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { DeleteFunctionCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { DeleteBucketCommand, DeleteObjectsCommand, NoSuchBucket } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
@@ -12,6 +12,7 @@ import { SERVICE_NAMES } from '../build.js';
 import { describeTarget, errorMessage } from '../clients.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_STAGES, artifactBucketName, configBucketName, functionName, keyAliasName, parseStageList, roleName } from '../names.js';
+import { requireConfirmation } from '../output.js';
 import type { Io } from '../output.js';
 import { listObjectVersionPages } from '../s3-versions.js';
 import { withCommonOptions } from '../session.js';
@@ -31,10 +32,10 @@ export function registerDestroy(program: Command, io: Io, setExitCode: (code: nu
       .command('destroy')
       .description(
         'Delete the functions, their log groups, roles and both buckets with every object version (configs, artifacts, ledgers), ' +
-          'and schedule the stage KMS keys for deletion. Their aliases stay until KMS deletes the keys, so a bootstrap within the waiting period restores them. ' +
-          'Ciphertexts made with those keys cannot be decrypted once the keys are deleted.',
+          'schedule the stage KMS keys for deletion and delete their aliases. A later bootstrap creates new keys. ' +
+          'Ciphertexts made with the old keys cannot be decrypted once KMS deletes them; until then "aws kms cancel-key-deletion" brings a key back.',
       )
-      .option('--stages <list>', 'stages whose keys to remove', DEFAULT_STAGES.join(','))
+      .option('--stages <list>', 'stages whose keys to remove, besides every key tagged with this prefix', DEFAULT_STAGES.join(','))
       .option('--key-deletion-days <days>', 'KMS waiting period before the keys are deleted, 7 to 30 days', '7')
       .option('-y, --yes', 'delete without asking for confirmation'),
   ).action(
@@ -48,12 +49,13 @@ export function registerDestroy(program: Command, io: Io, setExitCode: (code: nu
       const installation = await session.installation();
       const where = describeTarget(installation.accountId, installation.region, session.clients.settings);
       const question = `Delete every keystage resource with prefix "${installation.prefix}" in ${where}, and schedule its KMS keys for deletion in ${days} days?`;
-      if (!options.yes && !(await io.confirm(question))) {
-        throw new UsageError(`Nothing was deleted; confirm at the prompt or pass --yes to destroy prefix "${installation.prefix}" in ${where}.`);
-      }
+      await requireConfirmation(io, options.yes, question, `Nothing was deleted; confirm at the prompt or pass --yes to destroy prefix "${installation.prefix}" in ${where}.`);
 
       await destroyInstallation(session, io, stages, days);
-      io.stderr(`Destroyed prefix "${installation.prefix}" in ${where}. KMS keys are pending deletion for ${days} days; "keystage bootstrap" within that time restores them.\n`);
+      io.stderr(
+        `Destroyed prefix "${installation.prefix}" in ${where}. KMS keys are pending deletion for ${days} days and are billed until then; ` +
+          `"aws kms cancel-key-deletion --key-id <id>" within that time keeps one (it stays disabled and without alias). "keystage bootstrap" creates new keys.\n`,
+      );
     }),
   );
 }
@@ -105,23 +107,33 @@ async function deleteBuckets(session: Session, buckets: readonly string[], done:
 }
 
 /**
- * Schedules each stage key for deletion. The aliases stay, because KMS removes them with the key
- * and bootstrap finds a key pending deletion through its alias to restore it.
+ * Schedules the stage keys for deletion and deletes their aliases, so nothing bootstrap made is
+ * left. The keys are those behind `alias/<prefix>-<stage>` for `stages`, and any other
+ * `alias/<prefix>-…` whose key carries the tag `keystage:prefix=<prefix>` (stages bootstrapped
+ * with another `--stages`). A key already pending deletion keeps its date.
  */
 async function scheduleKeyDeletion(session: Session, stages: readonly string[], keyDeletionDays: number, done: (line: string) => void): Promise<void> {
   const { clients, prefix } = session;
-  const aliases = await listKeyAliases(clients.kms);
-  for (const stage of stages) {
-    const aliasName = keyAliasName(prefix, stage);
-    const keyId = aliases.get(aliasName);
-    if (!keyId) continue;
+  const named = new Set(stages.map((stage) => keyAliasName(prefix, stage)));
+
+  for (const [aliasName, keyId] of await listKeyAliases(clients.kms)) {
+    if (!keyId || !aliasName.startsWith(`alias/${prefix}-`)) continue;
+    if (!named.has(aliasName) && !(await taggedWithPrefix(session, keyId))) continue;
 
     const { KeyMetadata } = await clients.kms.send(new DescribeKeyCommand({ KeyId: keyId }));
-    if (KeyMetadata?.KeyState === 'PendingDeletion') continue;
+    if (KeyMetadata?.KeyState !== 'PendingDeletion') {
+      const { DeletionDate } = await clients.kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: keyDeletionDays }));
+      done(`scheduled key ${keyId} for deletion on ${DeletionDate?.toISOString() ?? `a date ${keyDeletionDays} days from now`}`);
+    }
 
-    const { DeletionDate } = await clients.kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: keyDeletionDays }));
-    done(`scheduled key ${keyId} (${aliasName}) for deletion on ${DeletionDate?.toISOString() ?? `a date ${keyDeletionDays} days from now`}`);
+    await clients.kms.send(new DeleteAliasCommand({ AliasName: aliasName }));
+    done(`deleted key alias ${aliasName}`);
   }
+}
+
+async function taggedWithPrefix(session: Session, keyId: string): Promise<boolean> {
+  const { Tags } = await session.clients.kms.send(new ListResourceTagsCommand({ KeyId: keyId }));
+  return (Tags ?? []).some((tag) => tag.TagKey === 'keystage:prefix' && tag.TagValue === session.prefix);
 }
 
 /** Deletes every object version and delete marker; returns how many. A missing bucket counts as empty. */

@@ -28,6 +28,7 @@ interface UpOptions {
   outDir: string;
   build: boolean;
   releaseTimeout: string;
+  enforceIam: boolean;
 }
 
 /** `keystage up`: the whole system on this machine, served until Ctrl-C. */
@@ -48,6 +49,7 @@ export function registerUp(program: Command, io: Io, setExitCode: (code: number)
     .addOption(outDirOption('folder for the built zips'))
     .option('--no-build', 'release the zips already in --out-dir instead of building them')
     .option('--release-timeout <seconds>', 'maximum wait for one release', '300')
+    .option('--no-enforce-iam', 'let the functions make any call; by default calls signed with role credentials are checked against the role policies, as on AWS')
     .action((options: UpOptions) => runUp(options, io, setExitCode));
 }
 
@@ -59,8 +61,8 @@ async function runUp(options: UpOptions, io: Io, setExitCode: (code: number) => 
   const dataDir = resolve(options.dataDir);
   const region = checkRegion(options.region);
 
-  const cloud = await startCloud(dataDir, options.host, port, region);
-  io.stderr(`Local cloud listening on ${cloud.url} (data in ${dataDir})\n`);
+  const cloud = await startCloud({ dataDir, host: options.host, port, region, enforceIam: options.enforceIam });
+  io.stderr(`Local cloud listening on ${cloud.url} (data in ${dataDir}; IAM ${options.enforceIam ? 'enforced for role credentials' : 'not enforced'})\n`);
   if (!isLoopbackAddress(options.host)) {
     io.stderr(`Warning: ${options.host} is not a loopback address, and the local cloud accepts any credentials from anyone who can reach it.\n`);
   }
@@ -94,10 +96,11 @@ function isLoopbackAddress(host: string): boolean {
 }
 
 /** Loads the local cloud only for `up`, so other commands neither need nor open its database. */
-async function startCloud(dataDir: string, host: string, port: number, region: string): Promise<LocalCloud> {
+async function startCloud(settings: { dataDir: string; host: string; port: number; region: string; enforceIam: boolean }): Promise<LocalCloud> {
+  const { dataDir, host, port, region, enforceIam } = settings;
   const { startLocalCloud } = await import('../../localcloud/index.js');
   try {
-    return await startLocalCloud({ dataDir, host, port, defaultRegion: region, logLevel: 'warn' });
+    return await startLocalCloud({ dataDir, host, port, defaultRegion: region, logLevel: 'warn', enforceIam });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new CliError(`Port ${port} on ${host} is already in use; stop what listens there or pass --port <free port> (0 picks one).`, { cause: error });

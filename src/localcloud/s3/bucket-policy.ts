@@ -9,8 +9,8 @@ import { GetPublicAccessBlock } from './public-access-block.js';
  * Effect, a Principal, S3 actions and resources inside this bucket) and is returned exactly
  * as it was sent.
  *
- * NOTE: the stored policy is not evaluated: requests are authorized by the caller's IAM
- * policies alone, as the local cloud's IAM enforcement sees them.
+ * NOTE: the stored policy is never evaluated. Requests are authorized by the caller's IAM
+ * policies alone, when the local cloud enforces IAM at all.
  */
 
 /** S3's limit on the size of a bucket policy. */
@@ -52,8 +52,8 @@ export function DeleteBucketPolicy(backend: S3Backend, bucket: string): void {
  * Reports whether the bucket policy grants public access: an Allow statement for every
  * principal (`"*"` or `{"AWS": "*"}`, or a NotPrincipal) with no Condition.
  *
- * NOTE: S3 also counts some conditions as non-public only when they pin fixed values
- * (source IPs, accounts, VPC endpoints); here any condition makes a statement non-public.
+ * NOTE: S3 counts a conditional statement as non-public only when its conditions pin fixed
+ * values (source IPs, accounts, VPC endpoints). Here any condition makes a statement non-public.
  */
 export function GetBucketPolicyStatus(backend: S3Backend, bucket: string): { isPublic: boolean } {
   const stored = readBucketConfiguration<StoredPolicy>(backend, bucket, 'policy');
@@ -101,7 +101,9 @@ function parsePolicyJson(policy: string): Record<string, unknown> {
 
 function statementsOf(document: Record<string, unknown>): PolicyStatement[] {
   const statement = document.Statement;
-  const list = Array.isArray(statement) ? statement : statement === undefined ? [] : [statement];
+  let list: unknown[] = [];
+  if (Array.isArray(statement)) list = statement;
+  else if (statement !== undefined) list = [statement];
   return list.map((entry) => {
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
       throw new MalformedPolicy('Each entry of Statement must be a JSON object.');
@@ -129,7 +131,7 @@ function validateStatement(statement: PolicyStatement, bucket: string): void {
   }
 }
 
-/** Reads a string-or-list policy element; undefined when it is absent or holds anything but strings. */
+/** Reads a policy element that is a string or a list of strings; undefined when it is absent or contains anything else. */
 function stringsOf(value: unknown): string[] | undefined {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string')) return value as string[];

@@ -22,7 +22,7 @@ const MAX_RULE_ID_CHARACTERS = 255;
 const MAX_NEWER_NONCURRENT_VERSIONS = 100;
 const MAX_FILTER_TAGS = 50;
 
-/** What S3 reports in `x-amz-transition-default-minimum-object-size` for configurations that do not choose. */
+/** The `x-amz-transition-default-minimum-object-size` that S3 reports when a request sets none. */
 export const DEFAULT_TRANSITION_MINIMUM_OBJECT_SIZE = 'all_storage_classes_128K';
 
 const TRANSITION_STORAGE_CLASSES: ReadonlySet<string> = new Set([

@@ -1,7 +1,9 @@
 /**
  * The decryption request: `{"data": "<base64>", "context"?: {...}, "encoding"?: "utf8"|"base64"}`.
  * `encoding` chooses the response encoding; without it, valid UTF-8 comes back as text and
- * anything else as base64.
+ * anything else as base64. The other fields of an encryption response (`format`, `keyId`,
+ * `stage`) are accepted and not used, so that response can be sent back as it is: the format
+ * is detected from the ciphertext, and the stage is checked through the encryption context.
  */
 import { parseCallerContext } from '../../core/crypto/context.js';
 import type { EncryptionContext } from '../../core/crypto/context.js';
@@ -9,6 +11,7 @@ import { decodeBase64 } from '../../core/encoding.js';
 import { InvalidInputError } from '../../core/errors.js';
 
 const KNOWN_FIELDS = new Set(['data', 'encoding', 'context']);
+const ENCRYPTION_RESPONSE_FIELDS = new Set(['format', 'keyId', 'stage']);
 
 export type ResponseEncoding = 'utf8' | 'base64';
 
@@ -21,7 +24,7 @@ export interface DecryptionRequest {
 
 /** Validates a decryption request. */
 export function parseDecryptionRequest(body: Record<string, unknown>): DecryptionRequest {
-  const unknown = Object.keys(body).filter((field) => !KNOWN_FIELDS.has(field));
+  const unknown = Object.keys(body).filter((field) => !KNOWN_FIELDS.has(field) && !ENCRYPTION_RESPONSE_FIELDS.has(field));
   if (unknown.length > 0) {
     throw new InvalidInputError(`Unknown request field ${unknown.map((field) => JSON.stringify(field)).join(', ')}; the fields are data, context and encoding.`);
   }

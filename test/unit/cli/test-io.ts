@@ -8,7 +8,7 @@ export interface RecordingIo extends Io {
   interrupt(): void;
 }
 
-export function recordingIo(env: NodeJS.ProcessEnv = {}, confirmAnswer = false): RecordingIo {
+export function recordingIo(env: NodeJS.ProcessEnv = {}, confirmAnswer = false, interactive = true): RecordingIo {
   const stdout: string[] = [];
   const stderr: string[] = [];
   let interrupt: (signal: string) => void = () => undefined;
@@ -21,6 +21,7 @@ export function recordingIo(env: NodeJS.ProcessEnv = {}, confirmAnswer = false):
     stdout: (text) => stdout.push(text),
     stderr: (text) => stderr.push(text),
     confirm: async () => confirmAnswer,
+    interactive: () => interactive,
     interrupted: () => interrupted,
     output: () => stdout.join(''),
     errors: () => stderr.join(''),

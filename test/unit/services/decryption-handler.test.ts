@@ -52,6 +52,24 @@ describe('decryption handler', () => {
     expect(response).toEqual({ data: 'hello wörld' });
   });
 
+  it('accepts an encryption response as it is', async () => {
+    const handlers = newHandlers();
+    const encrypted = (await handlers.encrypt({ data: 'sent back whole' }, contextFor('dev'))) as EncryptionResponse;
+
+    const response = await handlers.decrypt({ ...encrypted }, contextFor('dev'));
+
+    expect(response).toEqual({ data: 'sent back whole' });
+  });
+
+  it('rejects an unknown request field', async () => {
+    const data = await ciphertextOf({ data: 'hello' });
+
+    const failure = await failureOf(newHandlers().decrypt({ data, plaintext: 'x' }, contextFor('dev')));
+
+    expect(failure.name).toBe('InvalidInputError');
+    expect(failure.body.message).toContain('"plaintext"');
+  });
+
   it('returns binary plaintext as base64', async () => {
     const data = await ciphertextOf({ data: Buffer.from([0xff, 0xfe, 0x00]).toString('base64'), encoding: 'base64' });
 

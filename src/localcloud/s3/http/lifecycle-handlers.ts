@@ -159,7 +159,7 @@ function filterOutput(filter: LifecycleFilter): XmlOutput {
   };
 }
 
-/** A filter holds at most one Tag; its And operator holds a flattened list of them. */
+/** A filter contains at most one Tag, while its And operator contains a flattened list of them. */
 function conditionsOutput(conditions: LifecycleFilterConditions, many: boolean): XmlOutput {
   const tags = conditions.tags.map(tagOutput);
   return {
@@ -172,7 +172,8 @@ function conditionsOutput(conditions: LifecycleFilterConditions, many: boolean):
 
 function texts(node: XmlNode, name: string): string[] {
   const value = node[name];
-  const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
   return list.filter((item): item is string => typeof item === 'string');
 }
 
