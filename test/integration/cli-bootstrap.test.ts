@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { GetRoleCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand } from '@aws-sdk/client-kms';
 import { GetFunctionConfigurationCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
-import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { GetBucketEncryptionCommand, GetBucketPolicyCommand, GetPublicAccessBlockCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { listKeyAliases } from '../../src/cli/bootstrap/keys.js';
@@ -103,11 +103,24 @@ describe('keystage bootstrap and destroy', () => {
   });
 
   it('creates every resource with --yes', async () => {
-    const result = await keystage('bootstrap', '--yes');
+    const result = await keystage('bootstrap', '--yes', '--tls-only-policy', 'on');
 
     expect(result.code, result.errors).toBe(0);
     expect(await keyState('prod')).toBe('Enabled');
     for (const service of SERVICE_NAMES) expect(await functionExists(`keystage-${service}`)).toBe(true);
+  });
+
+  it('secures both buckets', async () => {
+    const installation = await session.installation();
+    for (const bucket of [configBucketName(installation), artifactBucketName(installation)]) {
+      const block = await session.clients.s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
+      const encryption = await session.clients.s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }));
+      const policy = await session.clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }));
+
+      expect(block.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+      expect(encryption.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm).toBe('AES256');
+      expect(JSON.parse(policy.Policy ?? '{}').Statement[0].Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+    }
   });
 
   it('sends only read calls on a second run', async () => {
@@ -121,7 +134,7 @@ describe('keystage bootstrap and destroy', () => {
 
     const installation = await session.installation();
     const zips = Object.fromEntries(SERVICE_NAMES.map((service) => [service, join(outDir, `${service}.zip`)])) as Record<ServiceName, string>;
-    const plan = await planBootstrap(session.clients, { ...installation, stages: ['dev', 'staging', 'prod'], zips });
+    const plan = await planBootstrap(session.clients, { ...installation, stages: ['dev', 'staging', 'prod'], zips, denyInsecureTransport: true });
     await applyPlan(plan);
 
     for (const client of watched) client.middlewareStack.remove('recordCommandNames');

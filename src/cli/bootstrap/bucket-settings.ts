@@ -88,7 +88,9 @@ export async function planBucketSettings(context: PlanContext, bucket: string, e
   }
 
   const statement = denyInsecureTransportStatement(bucket);
-  if (!current || !hasStatement(current.policy, statement)) {
+  if (context.options.denyInsecureTransport === false) {
+    context.notices.push(`${bucket}: no TLS-only bucket policy (turned off with --tls-only-policy off, or the endpoint is plain http://); an existing policy is left as it is.`);
+  } else if (!current || !hasStatement(current.policy, statement)) {
     steps.push({
       action: action(current?.policy !== undefined),
       resourceType: 'AWS::S3::BucketPolicy',

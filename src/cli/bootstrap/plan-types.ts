@@ -14,6 +14,12 @@ export interface BootstrapOptions {
   policiesDir?: string;
   /** Days a replaced artifact version is kept before S3 expires it; 30 by default. */
   artifactRetentionDays?: number;
+  /**
+   * Whether each bucket gets the policy statement that denies requests without TLS; true by
+   * default. An endpoint served over plain HTTP that evaluates bucket policies (moto does)
+   * would then refuse every request, so the CLI turns it off for `http://` endpoints.
+   */
+  denyInsecureTransport?: boolean;
   /** Waits between polls of a resource that is still changing; 1 s by default. */
   pollIntervalMs?: number;
 }
@@ -46,6 +52,8 @@ export interface PlanContext {
   options: BootstrapOptions;
   installation: Installation;
   outputs: BootstrapOutputs;
+  /** Lines the plan shows besides its changes: settings left out on purpose, and why. */
+  notices: string[];
 }
 
 /** The result of `planBootstrap`: every change needed, in the order `applyPlan` makes them. */
@@ -53,5 +61,7 @@ export interface BootstrapPlan {
   installation: Installation;
   stages: readonly string[];
   steps: PlannedStep[];
+  /** Lines shown with the plan: settings left out on purpose, and why. */
+  notices: string[];
   context: PlanContext;
 }

@@ -19,7 +19,7 @@ export type { BootstrapOptions, BootstrapPlan, PlannedChange } from './plan-type
  */
 export async function planBootstrap(clients: AwsClients, options: BootstrapOptions): Promise<BootstrapPlan> {
   const installation: Installation = { prefix: options.prefix, accountId: options.accountId, region: options.region };
-  const context: PlanContext = { clients, options, installation, outputs: { keyArns: new Map(), roleArns: new Map() } };
+  const context: PlanContext = { clients, options, installation, outputs: { keyArns: new Map(), roleArns: new Map() }, notices: [] };
 
   const keySteps = await planKeys(context);
   const bucketSteps = await planBuckets(context);
@@ -41,6 +41,7 @@ export async function planBootstrap(clients: AwsClients, options: BootstrapOptio
     installation,
     stages: options.stages,
     steps: [...keySteps, ...bucketSteps, ...roleSteps, ...functionSteps, ...notificationSteps, ...configSteps, ...smokeSteps, ...lifecycleSteps],
+    notices: context.notices,
     context,
   };
 }

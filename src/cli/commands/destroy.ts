@@ -2,7 +2,7 @@ import { DeleteLogGroupCommand, ResourceNotFoundException as LogGroupNotFound } 
 import { DeleteRoleCommand, DeleteRolePolicyCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { DeleteAliasCommand, DescribeKeyCommand, ListResourceTagsCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 import { DeleteFunctionCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
-import { DeleteBucketCommand, DeleteObjectsCommand, NoSuchBucket } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, DeleteBucketPolicyCommand, DeleteObjectsCommand, NoSuchBucket } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
 
 import { isAwsError } from '../aws-errors.js';
@@ -100,6 +100,8 @@ async function deleteRoles(session: Session, done: (line: string) => void): Prom
 
 async function deleteBuckets(session: Session, buckets: readonly string[], done: (line: string) => void): Promise<void> {
   for (const bucket of buckets) {
+    // The TLS-only policy would refuse the deletes below on an endpoint without TLS; the owner may always remove it.
+    await ignoringMissing(() => session.clients.s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket })), [NoSuchBucket]);
     const removed = await emptyBucket(session, bucket);
     const deleted = await ignoringMissing(() => session.clients.s3.send(new DeleteBucketCommand({ Bucket: bucket })), [NoSuchBucket]);
     if (deleted) done(`deleted bucket ${bucket} (${removed} object versions)`);

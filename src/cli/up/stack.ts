@@ -1,7 +1,7 @@
 import { applyPlan } from '../bootstrap/plan.js';
 import { SERVICE_NAMES, buildServices, readBuiltServices } from '../build.js';
 import type { BuiltService } from '../build.js';
-import { formatChange } from '../commands/bootstrap.js';
+import { formatChange, resolveTlsOnlyPolicy } from '../commands/bootstrap.js';
 import { planBootstrap } from '../bootstrap/plan.js';
 import type { ServiceName } from '../build.js';
 import type { Session } from '../session.js';
@@ -52,7 +52,8 @@ export async function bringUpStack(session: Session, options: StackOptions): Pro
   const built = options.build ? await buildServices({ outDir: options.outDir, services: SERVICE_NAMES }) : readBuiltServices(options.outDir, SERVICE_NAMES);
   const zips = Object.fromEntries(built.map((service) => [service.service, service.zipPath])) as Record<ServiceName, string>;
 
-  const plan = await planBootstrap(session.clients, { ...installation, stages: options.stages, zips, pollIntervalMs: options.pollIntervalMs });
+  const denyInsecureTransport = resolveTlsOnlyPolicy('auto', session.clients.settings.endpoint);
+  const plan = await planBootstrap(session.clients, { ...installation, stages: options.stages, zips, pollIntervalMs: options.pollIntervalMs, denyInsecureTransport });
   options.log(plan.steps.length === 0 ? 'Bootstrap: every resource is in place.' : `Bootstrap: ${plan.steps.length} change(s).`);
   await applyPlan(plan, (step, index) => options.log(`  [${index + 1}/${plan.steps.length}] ${formatChange(step)}`));
 

@@ -16,8 +16,9 @@
  * when the cached data keys expire (`dataKeyCache.maxAgeSeconds`).
  */
 import { getLocalCryptographicMaterialsCache, NodeCachingMaterialsManager } from '@aws-crypto/caching-materials-manager-node';
-import { KmsKeyringNode } from '@aws-crypto/kms-keyring-node';
-import { NodeDefaultCryptographicMaterialsManager } from '@aws-crypto/material-management-node';
+import { KmsKeyringClass } from '@aws-crypto/kms-keyring';
+import { immutableClass, KeyringNode, NodeDefaultCryptographicMaterialsManager } from '@aws-crypto/material-management-node';
+import type { KmsKeyringNode } from '@aws-crypto/kms-keyring-node';
 import type { NodeMaterialsManager } from '@aws-crypto/material-management-node';
 import type { KMSClient } from '@aws-sdk/client-kms';
 
@@ -26,9 +27,18 @@ import type { DataKeyCacheSettings, DiscoveryFilter } from './data-keys.js';
 import { recordingClientSupplier } from './kms-errors.js';
 import { SingleFlightMaterialsManager } from './single-flight.js';
 
-
 /** Managers kept at once; a few are enough for one stage's key plus a rotation. */
 const MAX_MANAGERS = 16;
+
+/**
+ * The KMS keyring of `@aws-crypto/kms-keyring-node`, built from the same base class without that
+ * package's default client supplier. That supplier imports the aggregated `KMS` client with every
+ * command's schema, and because esbuild keeps a module in one chunk, those schemas would land in
+ * the chunk a cold start loads. It is typed as `KmsKeyringNode`, whose constructor it shares but
+ * for that default, so every keyring here gets `recordingClientSupplier`.
+ */
+class KmsKeyring extends (KmsKeyringClass(KeyringNode as never) as unknown as typeof KmsKeyringNode) {}
+immutableClass(KmsKeyring);
 
 const managersByClient = new WeakMap<KMSClient, MaterialsManagers>();
 
@@ -56,7 +66,7 @@ export class MaterialsManagers {
   forEncryption(keyId: string, settings: DataKeyCacheSettings): NodeMaterialsManager {
     const id = `encrypt|${keyId}|${settingsKey(settings)}`;
     return this.#remember(id, () => {
-      const keyring = new KmsKeyringNode({ generatorKeyId: keyId, clientProvider: recordingClientSupplier(this.#kms) });
+      const keyring = new KmsKeyring({ generatorKeyId: keyId, clientProvider: recordingClientSupplier(this.#kms) });
       return this.#withCache(id, keyring, settings);
     });
   }
@@ -65,7 +75,7 @@ export class MaterialsManagers {
   forDecryption(filter: DiscoveryFilter | undefined, settings: DataKeyCacheSettings): NodeMaterialsManager {
     const id = `decrypt|${filter ? `${filter.partition}:${filter.accountIDs.join(',')}` : 'any'}|${settingsKey(settings)}`;
     return this.#remember(id, () => {
-      const keyring = new KmsKeyringNode({
+      const keyring = new KmsKeyring({
         discovery: true,
         ...(filter ? { discoveryFilter: filter } : {}),
         clientProvider: recordingClientSupplier(this.#kms),
@@ -74,7 +84,7 @@ export class MaterialsManagers {
     });
   }
 
-  #withCache(partition: string, keyring: KmsKeyringNode, settings: DataKeyCacheSettings): NodeMaterialsManager {
+  #withCache(partition: string, keyring: KmsKeyring, settings: DataKeyCacheSettings): NodeMaterialsManager {
     if (!settings.enabled) return new NodeDefaultCryptographicMaterialsManager(keyring);
 
     const caching = new NodeCachingMaterialsManager({

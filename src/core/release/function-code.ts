@@ -107,11 +107,17 @@ export async function publishVersion(
   return response.Version ?? '';
 }
 
+const UPDATE_POLL_MIN_DELAY_SECONDS = 0.25;
+
 /** Waits until `LastUpdateStatus` is `Successful`; `Failed` throws `CodeUpdateFailedError`, the bound `UpdateTimeoutError`. */
 async function waitForUpdate(lambda: LambdaClient, functionName: string, maxWaitSeconds: number): Promise<void> {
   try {
-    // The SDK waiter rejects a maxWaitTime that is not above its 1 second minDelay.
-    await waitUntilFunctionUpdatedV2({ client: lambda, maxWaitTime: Math.max(2, maxWaitSeconds), minDelay: 1, maxDelay: 5 }, { FunctionName: functionName });
+    // Polling starts at a quarter second and backs off to 5 s, so a quick update is seen quickly
+    // while a slow one costs few GetFunction calls. The waiter requires maxWaitTime > minDelay.
+    await waitUntilFunctionUpdatedV2(
+      { client: lambda, maxWaitTime: Math.max(2, maxWaitSeconds), minDelay: UPDATE_POLL_MIN_DELAY_SECONDS, maxDelay: 5 },
+      { FunctionName: functionName },
+    );
   } catch (error) {
     const state = waiterState(error);
     if (state === 'TIMEOUT') {

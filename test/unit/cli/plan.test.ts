@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { mockClient } from 'aws-sdk-client-mock';
 import { CreateRoleCommand, NoSuchEntityException, GetRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateKeyCommand, DescribeKeyCommand, ListAliasesCommand as ListKeyAliasesCommand } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DescribeKeyCommand, ListAliasesCommand as ListKeyAliasesCommand, ListResourceTagsCommand, TagResourceCommand } from '@aws-sdk/client-kms';
 import {
   GetFunctionConfigurationCommand,
   PublishVersionCommand,
@@ -14,6 +14,16 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-lambda';
 import {
+  GetBucketEncryptionCommand,
+  GetBucketPolicyCommand,
+  GetBucketTaggingCommand,
+  GetPublicAccessBlockCommand,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketPolicyCommand,
+  PutBucketTaggingCommand,
+  PutPublicAccessBlockCommand,
+  S3ServiceException,
   GetBucketLifecycleConfigurationCommand,
   GetBucketNotificationConfigurationCommand,
   GetBucketVersioningCommand,
@@ -27,7 +37,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyPlan, describePlan, planBootstrap } from '../../../src/cli/bootstrap/plan.js';
 import type { BootstrapOptions } from '../../../src/cli/bootstrap/plan.js';
 import { FUNCTION_HANDLER, FUNCTION_RUNTIME, TIMEOUT_SECONDS, functionEnvironment } from '../../../src/cli/bootstrap/functions.js';
-import { releaseRecordRules } from '../../../src/cli/bootstrap/lifecycle.js';
+import { artifactRetentionRules, releaseRecordRules } from '../../../src/cli/bootstrap/lifecycle.js';
+import { DEFAULT_ENCRYPTION, PUBLIC_ACCESS_BLOCK, bucketTags, denyInsecureTransportStatement } from '../../../src/cli/bootstrap/bucket-settings.js';
+import { keyTags } from '../../../src/cli/bootstrap/keys.js';
 import { invokePermissionId, notificationId } from '../../../src/cli/bootstrap/notification.js';
 import { renderPolicyFile } from '../../../src/cli/bootstrap/policies.js';
 import { policyVariables, rolePolicyName } from '../../../src/cli/bootstrap/roles.js';
@@ -44,6 +56,11 @@ for (const path of Object.values(zips)) writeFileSync(path, 'zip');
 
 const options: BootstrapOptions = { prefix: 'keystage', accountId: ACCOUNT, region: REGION, stages: STAGES, zips, pollIntervalMs: 1 };
 const installation = { prefix: 'keystage', accountId: ACCOUNT, region: REGION };
+const CONFIG_BUCKET = `keystage-config-${ACCOUNT}-${REGION}`;
+const ARTIFACT_BUCKET = `keystage-artifacts-${ACCOUNT}-${REGION}`;
+const BUCKETS = [CONFIG_BUCKET, ARTIFACT_BUCKET];
+/** The 404 S3 sends when a bucket has no such configuration, under the code each subresource uses. */
+const noConfiguration = (code: string) => new S3ServiceException({ name: code, $fault: 'client', message: 'absent', $metadata: { httpStatusCode: 404 } });
 const keyArn = (stage: string) => `arn:aws:kms:${REGION}:${ACCOUNT}:key/00000000-0000-0000-0000-00000000000${STAGES.indexOf(stage)}`;
 const notFound = <T extends Error>(ErrorClass: new (options: { message: string; $metadata: object }) => T) => new ErrorClass({ message: 'not found', $metadata: { httpStatusCode: 404 } });
 
@@ -72,12 +89,20 @@ function mockCompleteInstallation(): void {
   kms.on(ListKeyAliasesCommand).resolves({ Aliases: STAGES.map((stage) => ({ AliasName: `alias/keystage-${stage}`, TargetKeyId: keyArn(stage).split('/')[1] })) } as never);
   for (const stage of STAGES) {
     kms.on(DescribeKeyCommand, { KeyId: keyArn(stage).split('/')[1] }).resolves({ KeyMetadata: { KeyId: keyArn(stage).split('/')[1], Arn: keyArn(stage), KeyState: 'Enabled' } } as never);
+    kms.on(ListResourceTagsCommand, { KeyId: keyArn(stage).split('/')[1] }).resolves({ Tags: [...keyTags('keystage', stage), { TagKey: 'team', TagValue: 'security' }], Truncated: false });
+  }
+
+  s3.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: PUBLIC_ACCESS_BLOCK });
+  s3.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: DEFAULT_ENCRYPTION });
+  s3.on(GetBucketTaggingCommand).resolves({ TagSet: bucketTags('keystage') });
+  for (const bucket of BUCKETS) {
+    s3.on(GetBucketPolicyCommand, { Bucket: bucket }).resolves({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: [denyInsecureTransportStatement(bucket)] }) });
   }
 
   s3.on(HeadBucketCommand).resolves({});
   s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' } as never);
   s3.on(HeadObjectCommand).resolves({});
-  s3.on(GetBucketLifecycleConfigurationCommand).resolves({ Rules: releaseRecordRules() });
+  s3.on(GetBucketLifecycleConfigurationCommand).resolves({ Rules: [...releaseRecordRules(), ...artifactRetentionRules(STAGES, 30)] });
   s3.on(GetBucketNotificationConfigurationCommand).resolves({
     LambdaFunctionConfigurations: [
       {
@@ -158,6 +183,10 @@ describe('planBootstrap', () => {
     expect(count('AWS::S3::BucketNotification')).toBe(1);
     expect(count('AWS::S3::Object')).toBe(4);
     expect(count('AWS::S3::BucketLifecycle')).toBe(1);
+    expect(count('AWS::S3::PublicAccessBlock')).toBe(2);
+    expect(count('AWS::S3::BucketEncryption')).toBe(2);
+    expect(count('AWS::S3::BucketPolicy')).toBe(2);
+    expect(count('AWS::S3::BucketTagging')).toBe(2);
   });
 
   it('applies an empty account in dependency order', async () => {
@@ -249,5 +278,112 @@ describe('planBootstrap', () => {
 
     const aliasChanges = changes.filter((change) => change.resourceType === 'AWS::Lambda::Alias');
     expect(aliasChanges.map((change) => change.resource)).toEqual(['keystage-encryption:qa', 'keystage-decryption:qa', 'keystage-deploy:qa']);
+  });
+
+  it('plans a public access block for a bucket that has none', async () => {
+    mockCompleteInstallation();
+    stubs.s3.on(GetPublicAccessBlockCommand, { Bucket: CONFIG_BUCKET }).rejects(noConfiguration('NoSuchPublicAccessBlockConfiguration'));
+
+    const changes = describePlan(await planBootstrap(clients, options));
+
+    expect(changes).toEqual([expect.objectContaining({ action: 'create', resourceType: 'AWS::S3::PublicAccessBlock', resource: CONFIG_BUCKET })]);
+  });
+
+  it('turns on every public access block flag that is off', async () => {
+    mockCompleteInstallation();
+    stubs.s3.on(GetPublicAccessBlockCommand, { Bucket: ARTIFACT_BUCKET }).resolves({ PublicAccessBlockConfiguration: { ...PUBLIC_ACCESS_BLOCK, RestrictPublicBuckets: false } });
+
+    await applyPlan(await planBootstrap(clients, options));
+
+    const put = stubs.s3.commandCalls(PutPublicAccessBlockCommand).map((call) => call.args[0].input);
+    expect(put).toEqual([{ Bucket: ARTIFACT_BUCKET, PublicAccessBlockConfiguration: PUBLIC_ACCESS_BLOCK }]);
+  });
+
+  it('plans default encryption for a bucket without it', async () => {
+    mockCompleteInstallation();
+    stubs.s3.on(GetBucketEncryptionCommand, { Bucket: ARTIFACT_BUCKET }).rejects(noConfiguration('ServerSideEncryptionConfigurationNotFoundError'));
+
+    const changes = describePlan(await planBootstrap(clients, options));
+
+    expect(changes).toEqual([expect.objectContaining({ action: 'create', resourceType: 'AWS::S3::BucketEncryption', resource: ARTIFACT_BUCKET })]);
+  });
+
+  it('replaces a different default encryption with SSE-S3', async () => {
+    mockCompleteInstallation();
+    stubs.s3
+      .on(GetBucketEncryptionCommand, { Bucket: CONFIG_BUCKET })
+      .resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] } });
+
+    await applyPlan(await planBootstrap(clients, options));
+
+    const put = stubs.s3.commandCalls(PutBucketEncryptionCommand).map((call) => call.args[0].input);
+    expect(put).toEqual([{ Bucket: CONFIG_BUCKET, ServerSideEncryptionConfiguration: DEFAULT_ENCRYPTION }]);
+  });
+
+  it('plans the TLS-only policy for a bucket without a policy', async () => {
+    mockCompleteInstallation();
+    stubs.s3.on(GetBucketPolicyCommand, { Bucket: CONFIG_BUCKET }).rejects(noConfiguration('NoSuchBucketPolicy'));
+
+    const changes = describePlan(await planBootstrap(clients, options));
+
+    expect(changes).toEqual([expect.objectContaining({ action: 'create', resourceType: 'AWS::S3::BucketPolicy', resource: CONFIG_BUCKET })]);
+  });
+
+  it('adds the TLS-only statement to a policy and keeps its other statements', async () => {
+    mockCompleteInstallation();
+    const other = { Sid: 'AuditorsRead', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/auditor` }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${CONFIG_BUCKET}/*` };
+    stubs.s3.on(GetBucketPolicyCommand, { Bucket: CONFIG_BUCKET }).resolves({ Policy: JSON.stringify({ Version: '2012-10-17', Statement: [other] }) });
+
+    await applyPlan(await planBootstrap(clients, options));
+
+    const put = stubs.s3.commandCalls(PutBucketPolicyCommand)[0]?.args[0].input;
+    expect(JSON.parse(put?.Policy ?? '{}').Statement).toEqual([other, denyInsecureTransportStatement(CONFIG_BUCKET)]);
+  });
+
+  it('adds the prefix tag to a bucket and keeps its other tags', async () => {
+    mockCompleteInstallation();
+    stubs.s3.on(GetBucketTaggingCommand, { Bucket: ARTIFACT_BUCKET }).resolves({ TagSet: [{ Key: 'cost-center', Value: '42' }] });
+
+    await applyPlan(await planBootstrap(clients, options));
+
+    const put = stubs.s3.commandCalls(PutBucketTaggingCommand)[0]?.args[0].input;
+    expect(put?.Tagging?.TagSet).toEqual([{ Key: 'cost-center', Value: '42' }, ...bucketTags('keystage')]);
+  });
+
+  it('plans the artifact retention rules when the bucket lacks them', async () => {
+    mockCompleteInstallation();
+    stubs.s3.on(GetBucketLifecycleConfigurationCommand).resolves({ Rules: releaseRecordRules() });
+
+    const changes = describePlan(await planBootstrap(clients, options));
+
+    expect(changes).toEqual([expect.objectContaining({ action: 'update', resourceType: 'AWS::S3::BucketLifecycle', resource: ARTIFACT_BUCKET })]);
+  });
+
+  it('changes the artifact retention to the days asked for and keeps other rules', async () => {
+    mockCompleteInstallation();
+    const foreign = { ID: 'abort-uploads', Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } } as const;
+    stubs.s3.on(GetBucketLifecycleConfigurationCommand).resolves({ Rules: [foreign, ...releaseRecordRules(), ...artifactRetentionRules(STAGES, 30)] });
+
+    await applyPlan(await planBootstrap(clients, { ...options, artifactRetentionDays: 90 }));
+
+    const rules = stubs.s3.commandCalls(PutBucketLifecycleConfigurationCommand)[0]?.args[0].input.LifecycleConfiguration?.Rules;
+    expect(rules).toEqual([foreign, ...releaseRecordRules(), ...artifactRetentionRules(STAGES, 90)]);
+  });
+
+  it('expires replaced artifacts per stage and never under .keystage/', () => {
+    const prefixes = artifactRetentionRules(STAGES, 30).map((rule) => rule.Filter?.Prefix);
+
+    expect(prefixes).toEqual(['dev/', 'staging/', 'prod/']);
+  });
+
+  it('sets the stage tags of a key that lacks them', async () => {
+    mockCompleteInstallation();
+    const keyId = keyArn('staging').split('/')[1];
+    stubs.kms.on(ListResourceTagsCommand, { KeyId: keyId }).resolves({ Tags: [{ TagKey: 'keystage:stage', TagValue: 'prod' }], Truncated: false });
+
+    await applyPlan(await planBootstrap(clients, options));
+
+    const tagged = stubs.kms.commandCalls(TagResourceCommand).map((call) => call.args[0].input);
+    expect(tagged).toEqual([{ KeyId: keyId, Tags: keyTags('keystage', 'staging') }]);
   });
 });
