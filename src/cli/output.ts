@@ -69,7 +69,7 @@ export function formatBytes(bytes: number): string {
 }
 
 /**
- * Asks `question` unless `yes` is set; throws `UsageError` with `refusal` when the answer is no,
+ * Asks `question` unless `yes` is set. Throws `UsageError` with `refusal` when the user declines,
  * and a message naming `--yes` when there is no terminal to ask on.
  */
 export async function requireConfirmation(io: Io, yes: boolean | undefined, question: string, refusal: string): Promise<void> {

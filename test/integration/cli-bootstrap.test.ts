@@ -102,6 +102,15 @@ describe('keystage bootstrap and destroy', () => {
     expect(await bucketExists(configBucketName(await session.installation()))).toBe(false);
   });
 
+  it('refuses to apply without a terminal', async () => {
+    const io = recordingIo({ AWS_ENDPOINT_URL: cloud.url }, true, false);
+    const code = await main(['bootstrap', '--out-dir', outDir], io);
+
+    expect(code).toBe(1);
+    expect(io.errors()).toContain('standard input is not a TTY');
+    expect(await bucketExists(configBucketName(await session.installation()))).toBe(false);
+  });
+
   it('creates every resource with --yes', async () => {
     const result = await keystage('bootstrap', '--yes', '--tls-only-policy', 'on');
 
@@ -129,7 +138,8 @@ describe('keystage bootstrap and destroy', () => {
       commands.push(context.commandName ?? 'unknown');
       return next(args);
     };
-    const watched = [session.clients.s3, session.clients.kms, session.clients.lambda, session.clients.iam] as unknown as WatchedClient[];
+    const { s3, kms, lambda, iam, sts, logs } = session.clients;
+    const watched = [s3, kms, lambda, iam, sts, logs] as unknown as WatchedClient[];
     for (const client of watched) client.middlewareStack.add(recorder, { step: 'initialize', name: 'recordCommandNames' });
 
     const installation = await session.installation();

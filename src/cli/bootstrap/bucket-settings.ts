@@ -25,9 +25,8 @@ export const PUBLIC_ACCESS_BLOCK: Required<PublicAccessBlockConfiguration> = {
 };
 
 /**
- * Default encryption with S3 managed keys (SSE-S3, AES256). SSE-KMS with the stage keys would
- * tie every config and artifact read to a KMS request and to one stage's key, while a bucket
- * serves every stage; the stage keys stay reserved for the data keystage encrypts.
+ * Default encryption with S3 managed keys (SSE-S3, AES256). Each bucket serves every stage, so
+ * SSE-KMS with a stage key would tie all stages to one key and add a KMS request to every read.
  */
 export const DEFAULT_ENCRYPTION: ServerSideEncryptionConfiguration = {
   Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
@@ -36,7 +35,7 @@ export const DEFAULT_ENCRYPTION: ServerSideEncryptionConfiguration = {
 /** Statement id of the bucket policy statement bootstrap owns; other statements are kept. */
 export const DENY_INSECURE_TRANSPORT_SID = 'KeystageDenyInsecureTransport';
 
-/** The statement that denies every request made without TLS, to the bucket and its objects. */
+/** Builds the statement that denies every request made without TLS, to the bucket and its objects. */
 export function denyInsecureTransportStatement(bucket: string): Record<string, unknown> {
   return {
     Sid: DENY_INSECURE_TRANSPORT_SID,
@@ -48,7 +47,7 @@ export function denyInsecureTransportStatement(bucket: string): Record<string, u
   };
 }
 
-/** Tags bootstrap puts on each bucket; other tags on the bucket are kept. */
+/** Returns the tags bootstrap puts on each bucket. Other tags on the bucket are kept. */
 export function bucketTags(prefix: string): Tag[] {
   return [{ Key: 'keystage:prefix', Value: prefix }];
 }
@@ -147,9 +146,10 @@ async function readTags(clients: AwsClients, bucket: string): Promise<Tag[]> {
 }
 
 /**
- * S3 answers a read of a configuration the bucket lacks with 404 and a code per subresource
- * (NoSuchPublicAccessBlockConfiguration, ServerSideEncryptionConfigurationNotFoundError,
- * NoSuchBucketPolicy, NoSuchTagSet); the SDK has no classes for them, so the status decides.
+ * Runs `read` and returns undefined on a 404. S3 returns 404 with a code per subresource when the
+ * bucket has no such configuration (NoSuchPublicAccessBlockConfiguration,
+ * ServerSideEncryptionConfigurationNotFoundError, NoSuchBucketPolicy, NoSuchTagSet). The SDK has
+ * no error classes for them, so the status decides.
  */
 async function readAbsentAsUndefined<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {

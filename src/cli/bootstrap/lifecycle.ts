@@ -28,9 +28,9 @@ export function releaseRecordRules(): LifecycleRule[] {
 }
 
 /**
- * One rule per stage that expires replaced versions of uploaded artifacts (`<stage>/…`) after
- * `retentionDays`. A prefix per stage keeps the rule off `.keystage/`, because a lifecycle
- * filter cannot exclude a prefix. The current artifact of each stage is never expired.
+ * Builds one rule per stage that expires replaced versions of uploaded artifacts (`<stage>/…`)
+ * after `retentionDays`. A prefix per stage keeps the rule off `.keystage/`, because a lifecycle
+ * filter cannot exclude a prefix. Current versions are not affected by these rules.
  */
 export function artifactRetentionRules(stages: readonly string[], retentionDays: number): LifecycleRule[] {
   return stages.map((stage) => ({

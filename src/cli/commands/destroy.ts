@@ -100,7 +100,7 @@ async function deleteRoles(session: Session, done: (line: string) => void): Prom
 
 async function deleteBuckets(session: Session, buckets: readonly string[], done: (line: string) => void): Promise<void> {
   for (const bucket of buckets) {
-    // The TLS-only policy would refuse the deletes below on an endpoint without TLS; the owner may always remove it.
+    // Over plain http:// the TLS-only policy would reject the deletes below. The bucket owner can always delete the policy.
     await ignoringMissing(() => session.clients.s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket })), [NoSuchBucket]);
     const removed = await emptyBucket(session, bucket);
     const deleted = await ignoringMissing(() => session.clients.s3.send(new DeleteBucketCommand({ Bucket: bucket })), [NoSuchBucket]);

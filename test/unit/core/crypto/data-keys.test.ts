@@ -212,6 +212,28 @@ describe('DataKeys.forDecryption', () => {
   });
 });
 
+describe('signed messages through DataKeys', () => {
+  function encryptSigned(dataKeys: DataKeys, settings: DataKeyCacheSettings) {
+    return encryptEnvelope({ keys: dataKeys.forEncryption(KEY_ALIAS, settings), plaintext: Buffer.from('signed'), context: CONTEXT, suiteId: COMMITTING_SIGNING_SUITE_ID, keyId: KEY_ALIAS });
+  }
+
+  it('makes one GenerateDataKey call for 16 parallel first requests', async () => {
+    const dataKeys = newDataKeys();
+
+    await Promise.all(Array.from({ length: 16 }, () => encryptSigned(dataKeys, SETTINGS)));
+
+    expect(generateDataKeyCalls()).toBe(1);
+  });
+
+  it('generates a new data key after maxMessages', async () => {
+    const dataKeys = newDataKeys();
+
+    for (let index = 0; index < 7; index += 1) await encryptSigned(dataKeys, { ...SETTINGS, maxMessages: 3 });
+
+    expect(generateDataKeyCalls()).toBe(3);
+  });
+});
+
 describe('messages read by the Encryption SDK', () => {
   it('decrypts with a KMS discovery keyring', async () => {
     const plaintext = Buffer.from('payload for the SDK');
