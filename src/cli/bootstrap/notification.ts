@@ -1,4 +1,4 @@
-import { AddPermissionCommand, GetPolicyCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, GetPolicyCommand, RemovePermissionCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { GetBucketNotificationConfigurationCommand, PutBucketNotificationConfigurationCommand } from '@aws-sdk/client-s3';
 import type { LambdaFunctionConfiguration, NotificationConfiguration } from '@aws-sdk/client-s3';
 
@@ -27,13 +27,19 @@ export async function planNotification(context: PlanContext, functionExists: boo
   const deployName = functionName(prefix, 'deploy');
   const bucket = artifactBucketName(context.installation);
 
-  if (!functionExists || !(await hasInvokePermission(context, deployName))) {
+  const permission = functionExists ? await readInvokePermission(context, deployName, bucket) : 'absent';
+  if (permission !== 'present') {
     steps.push({
-      action: 'create',
+      action: permission === 'absent' ? 'create' : 'update',
       resourceType: 'AWS::Lambda::Permission',
       resource: `${deployName}/${invokePermissionId(prefix)}`,
-      detail: `let s3.amazonaws.com invoke ${deployName} for objects in ${bucket}`,
+      detail:
+        `let s3.amazonaws.com invoke ${deployName} for objects in ${bucket} (SourceArn and SourceAccount)` +
+        (permission === 'different' ? '; the statement names another bucket or account, so replace it' : ''),
       apply: async (applyContext) => {
+        if (permission === 'different') {
+          await applyContext.clients.lambda.send(new RemovePermissionCommand({ FunctionName: deployName, StatementId: invokePermissionId(prefix) }));
+        }
         await applyContext.clients.lambda.send(
           new AddPermissionCommand({
             FunctionName: deployName,
@@ -95,10 +101,20 @@ async function readNotification(context: PlanContext, bucket: string): Promise<N
   return context.clients.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }));
 }
 
-async function hasInvokePermission(context: PlanContext, deployName: string): Promise<boolean> {
+/**
+ * Reads the deploy function's statement that lets S3 invoke it. It is `different` when it does
+ * not name the artifact bucket's ARN and the account, the conditions that stop other buckets
+ * and accounts from invoking the function.
+ */
+async function readInvokePermission(context: PlanContext, deployName: string, bucket: string): Promise<'present' | 'absent' | 'different'> {
   const result = await readOrUndefined(() => context.clients.lambda.send(new GetPolicyCommand({ FunctionName: deployName })), [ResourceNotFoundException]);
-  if (!result?.Policy) return false;
+  if (!result?.Policy) return 'absent';
 
   const policy = JSON.parse(result.Policy) as { Statement?: { Sid?: string }[] };
-  return (policy.Statement ?? []).some((statement) => statement.Sid === invokePermissionId(context.options.prefix));
+  const statement = (policy.Statement ?? []).find((candidate) => candidate.Sid === invokePermissionId(context.options.prefix));
+  if (!statement) return 'absent';
+
+  const text = JSON.stringify(statement);
+  const limited = text.includes(`"arn:aws:s3:::${bucket}"`) && text.includes(`"${context.installation.accountId}"`);
+  return limited ? 'present' : 'different';
 }

@@ -10,6 +10,8 @@ import {
   PublishVersionCommand,
   UpdateFunctionConfigurationCommand,
   GetPolicyCommand,
+  AddPermissionCommand,
+  RemovePermissionCommand,
   ListAliasesCommand as ListFunctionAliasesCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-lambda';
@@ -44,6 +46,7 @@ import { invokePermissionId, notificationId } from '../../../src/cli/bootstrap/n
 import { renderPolicyFile } from '../../../src/cli/bootstrap/policies.js';
 import { policyVariables, rolePolicyName } from '../../../src/cli/bootstrap/roles.js';
 import { SERVICE_NAMES } from '../../../src/cli/build.js';
+import { parseRetentionDays, renderPlan, resolveTlsOnlyPolicy } from '../../../src/cli/commands/bootstrap.js';
 import { createClients, destroyClients } from '../../../src/cli/clients.js';
 import type { AwsClients } from '../../../src/cli/clients.js';
 
@@ -80,6 +83,18 @@ afterEach(() => {
   for (const stub of Object.values(stubs)) stub.restore();
   destroyClients(clients);
 });
+
+/** The resource policy statement Lambda returns for the S3 invoke permission on `bucket`. */
+function invokeStatement(bucket: string): Record<string, unknown> {
+  return {
+    Sid: invokePermissionId('keystage'),
+    Effect: 'Allow',
+    Principal: { Service: 's3.amazonaws.com' },
+    Action: 'lambda:InvokeFunction',
+    Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:keystage-deploy`,
+    Condition: { StringEquals: { 'AWS:SourceAccount': ACCOUNT }, ArnLike: { 'AWS:SourceArn': `arn:aws:s3:::${bucket}` } },
+  };
+}
 
 /** Mocks every read to return the state a finished bootstrap leaves behind. */
 function mockCompleteInstallation(): void {
@@ -135,7 +150,7 @@ function mockCompleteInstallation(): void {
     } as never);
     lambda.on(ListFunctionAliasesCommand, { FunctionName: `keystage-${service}` }).resolves({ Aliases: STAGES.map((stage) => ({ Name: stage, FunctionVersion: '1' })) } as never);
   }
-  lambda.on(GetPolicyCommand).resolves({ Policy: JSON.stringify({ Statement: [{ Sid: invokePermissionId('keystage') }] }) } as never);
+  lambda.on(GetPolicyCommand).resolves({ Policy: JSON.stringify({ Statement: [invokeStatement(ARTIFACT_BUCKET)] }) } as never);
 }
 
 /** Names of every command sent to any client, in the order they were sent. */
@@ -385,5 +400,59 @@ describe('planBootstrap', () => {
 
     const tagged = stubs.kms.commandCalls(TagResourceCommand).map((call) => call.args[0].input);
     expect(tagged).toEqual([{ KeyId: keyId, Tags: keyTags('keystage', 'staging') }]);
+  });
+});
+
+describe('the S3 invoke permission', () => {
+  it('is planned when the deploy function has none', async () => {
+    mockCompleteInstallation();
+    stubs.lambda.on(GetPolicyCommand).rejects(notFound(ResourceNotFoundException));
+
+    const changes = describePlan(await planBootstrap(clients, options));
+
+    expect(changes).toEqual([expect.objectContaining({ action: 'create', resourceType: 'AWS::Lambda::Permission' })]);
+  });
+
+  it('is replaced when it names another bucket', async () => {
+    mockCompleteInstallation();
+    stubs.lambda.on(GetPolicyCommand).resolves({ Policy: JSON.stringify({ Statement: [invokeStatement('someone-elses-bucket')] }) });
+
+    await applyPlan(await planBootstrap(clients, options));
+
+    expect(stubs.lambda.commandCalls(RemovePermissionCommand)).toHaveLength(1);
+    expect(stubs.lambda.commandCalls(AddPermissionCommand)[0]?.args[0].input).toMatchObject({ SourceArn: `arn:aws:s3:::${ARTIFACT_BUCKET}`, SourceAccount: ACCOUNT });
+  });
+});
+
+describe('bootstrap options', () => {
+  it('turns the TLS-only policy on for AWS and https endpoints', () => {
+    expect(resolveTlsOnlyPolicy('auto', undefined)).toBe(true);
+    expect(resolveTlsOnlyPolicy('auto', 'https://s3.example.test')).toBe(true);
+  });
+
+  it('turns the TLS-only policy off for plain http endpoints', () => {
+    expect(resolveTlsOnlyPolicy('auto', 'http://127.0.0.1:4566')).toBe(false);
+  });
+
+  it('follows an explicit TLS-only policy mode', () => {
+    expect(resolveTlsOnlyPolicy('on', 'http://127.0.0.1:4566')).toBe(true);
+    expect(resolveTlsOnlyPolicy('off', undefined)).toBe(false);
+  });
+
+  it('rejects an unknown TLS-only policy mode', () => {
+    expect(() => resolveTlsOnlyPolicy('maybe', undefined)).toThrow('Invalid --tls-only-policy "maybe"');
+  });
+
+  it('rejects a retention of zero days', () => {
+    expect(() => parseRetentionDays('0')).toThrow('Invalid --artifact-retention-days "0"');
+  });
+
+  it('shows why the TLS-only policy is left out', async () => {
+    mockCompleteInstallation();
+
+    const plan = await planBootstrap(clients, { ...options, denyInsecureTransport: false });
+
+    expect(plan.steps).toEqual([]);
+    expect(renderPlan(plan)).toContain(`Note: ${CONFIG_BUCKET}: no TLS-only bucket policy`);
   });
 });

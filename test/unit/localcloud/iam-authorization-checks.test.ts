@@ -77,7 +77,7 @@ describe('authorization checks of the providers', () => {
 
     expect(checks).toEqual([
       ['kms:CreateKey', '*'],
-      ['kms:Encrypt', arn, { 'kms:EncryptionContextKeys': ['stage'], 'kms:EncryptionContext:stage': 'dev' }],
+      ['kms:Encrypt', arn, { 'kms:ResourceAliases': [], 'kms:EncryptionContextKeys': ['stage'], 'kms:EncryptionContext:stage': 'dev' }],
     ]);
   });
 
@@ -89,7 +89,7 @@ describe('authorization checks of the providers', () => {
 
     await kmsCall('Decrypt', { CiphertextBlob: encrypted.body.CiphertextBlob }, recordChecks);
 
-    expect(checks).toEqual([['kms:Decrypt', arn, { 'kms:EncryptionContextKeys': [] }]]);
+    expect(checks).toEqual([['kms:Decrypt', arn, { 'kms:ResourceAliases': [], 'kms:EncryptionContextKeys': [] }]]);
   });
 
   it('returns a denied KMS call as AccessDeniedException', async () => {

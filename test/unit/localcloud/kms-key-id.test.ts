@@ -104,7 +104,12 @@ describe('resolveKey', () => {
       [
         'kms:Encrypt',
         arn,
-        { 'kms:EncryptionContextKeys': ['stage', 'service'], 'kms:EncryptionContext:stage': 'dev', 'kms:EncryptionContext:service': 'keystage' },
+        {
+          'kms:ResourceAliases': ['alias/keystage-dev'],
+          'kms:EncryptionContextKeys': ['stage', 'service'],
+          'kms:EncryptionContext:stage': 'dev',
+          'kms:EncryptionContext:service': 'keystage',
+        },
       ],
     ]);
   });
