@@ -46,9 +46,10 @@ export interface ConnectionOptions {
 
 /**
  * Merges command-line options with the environment. The endpoint is `--endpoint`, else
- * `AWS_ENDPOINT_URL`, else AWS itself; the CLI never probes for a local cloud on its own. A
- * loopback endpoint with no credentials in the environment and no profile gets static dummy
- * credentials, because the local cloud accepts any and the SDK would otherwise search for real ones.
+ * `AWS_ENDPOINT_URL`, else AWS itself; `openSession` fills in `--endpoint` for a running
+ * `keystage up` before this runs. A loopback endpoint with no credentials in the environment
+ * and no profile gets static dummy credentials, because the local cloud accepts any and the
+ * SDK would otherwise search for real ones.
  */
 export function resolveConnection(options: ConnectionOptions, env: NodeJS.ProcessEnv): ConnectionSettings {
   const endpoint = options.endpoint ?? nonEmpty(env.AWS_ENDPOINT_URL);

@@ -6,6 +6,7 @@ import { createClients, destroyClients, getAccountId, resolveConnection, resolve
 import type { AwsClients, ConnectionOptions, ConnectionSettings } from './clients.js';
 import { UsageError } from './errors.js';
 import { DEFAULT_PREFIX } from './names.js';
+import { findRunningCloud } from './running-cloud.js';
 import type { Installation } from './names.js';
 import type { Io } from './output.js';
 
@@ -17,7 +18,7 @@ export interface CommonOptions extends ConnectionOptions {
 /** Help text shared by every command; states how the endpoint is chosen. */
 export const ENDPOINT_HELP =
   'endpoint URL for every AWS service, such as the local cloud at http://127.0.0.1:4566 ' +
-  '(default: $AWS_ENDPOINT_URL; without either, AWS itself; the CLI never guesses a local cloud)';
+  '(default: $AWS_ENDPOINT_URL, else the local cloud that `keystage up` serves from this folder, else AWS itself)';
 
 /** Adds `--endpoint`, `--region`, `--profile` and `--prefix` to a command. */
 export function withCommonOptions(command: Command): Command {
@@ -49,7 +50,7 @@ export function parsePrefix(value: string): string {
 /** Opens a session from a command's options, or from settings a caller already resolved (such as `up`). */
 export function openSession(options: CommonOptions, io: Io, settings?: ConnectionSettings): Session {
   const prefix = parsePrefix(options.prefix);
-  const clients = createClients(settings ?? resolveConnection(options, io.env));
+  const clients = createClients(settings ?? resolveConnection(withRunningCloud(options, io), io.env));
 
   let account: Promise<string> | undefined;
   return {
@@ -63,6 +64,20 @@ export function openSession(options: CommonOptions, io: Io, settings?: Connectio
     },
     close: () => destroyClients(clients),
   };
+}
+
+/**
+ * Aims a command at the local cloud that `keystage up` serves from the current folder, when
+ * neither `--endpoint` nor `AWS_ENDPOINT_URL` names an endpoint, and prints a note on stderr.
+ */
+function withRunningCloud(options: CommonOptions, io: Io): CommonOptions {
+  if (options.endpoint !== undefined || (io.env.AWS_ENDPOINT_URL ?? '') !== '') return options;
+
+  const running = findRunningCloud(process.cwd());
+  if (!running) return options;
+
+  io.stderr(`Using the local cloud at ${running.url} that \`keystage up\` serves from this folder; pass --endpoint to choose another endpoint.\n`);
+  return { ...options, endpoint: running.url, region: options.region ?? running.region };
 }
 
 /** Creates the `--out-dir` option, with the repository's `dist/` as its default. */

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -14,6 +14,8 @@ import { packZip } from '../../src/cli/build.js';
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'keystage.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'keystage-up-data-'));
 const outDir = mkdtempSync(join(tmpdir(), 'keystage-up-dist-'));
+/** The folder `up` runs in, where it records the cloud it serves for other commands. */
+const workDir = mkdtempSync(join(tmpdir(), 'keystage-up-work-'));
 const running: ChildProcess[] = [];
 
 /** A running `keystage up` with what it printed so far. */
@@ -24,10 +26,17 @@ interface UpProcess {
   exited: Promise<number | null>;
 }
 
-function startUp(...extra: string[]): UpProcess {
+function cliEnvironment(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' };
   delete env.AWS_ENDPOINT_URL;
-  const child = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data-dir', dataDir, '--out-dir', outDir, ...extra], { env });
+  return env;
+}
+
+function startUp(...extra: string[]): UpProcess {
+  const child = spawn(process.execPath, [BIN, 'up', '--port', '0', '--data-dir', dataDir, '--out-dir', outDir, ...extra], {
+    env: cliEnvironment(),
+    cwd: workDir,
+  });
   running.push(child);
 
   let stdout = '';
@@ -51,6 +60,7 @@ afterAll(() => {
   for (const child of running) if (child.exitCode === null) child.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
   rmSync(outDir, { recursive: true, force: true });
+  rmSync(workDir, { recursive: true, force: true });
 });
 
 describe('keystage up', () => {
@@ -70,6 +80,11 @@ describe('keystage up', () => {
   it('reuses the state of the data directory', async () => {
     const up = startUp('--no-build');
     await waitForServing(up);
+
+    const status = spawnSync(process.execPath, [BIN, 'status'], { env: cliEnvironment(), cwd: workDir, encoding: 'utf8' });
+    expect(status.stderr).toContain('Using the local cloud at http://127.0.0.1:');
+    expect(status.stdout).toMatch(/dev\s+keystage-encryption\s+dev → \d+/);
+    expect(status.status).toBe(0);
 
     expect(up.stderr()).toContain('Bootstrap: every resource is in place.');
     expect(up.stderr().match(/already runs this build/g), up.stderr()).toHaveLength(6);

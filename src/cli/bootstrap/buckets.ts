@@ -84,9 +84,13 @@ async function enableVersioning(context: PlanContext, bucket: string): Promise<v
   await context.clients.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
 }
 
-/** Builds the first config of a stage: its own key, every other field at its default. */
-export function initialStageConfig(keyArn: string): { keyId: string } {
-  return { keyId: keyArn };
+/**
+ * Builds the first config of a stage: its own key, the config cache's max age when one is
+ * given, and every other field at its default.
+ */
+export function initialStageConfig(keyArn: string, configMaxAgeSeconds?: number): { keyId: string; cache?: { maxAgeSeconds: number } } {
+  if (configMaxAgeSeconds === undefined) return { keyId: keyArn };
+  return { keyId: keyArn, cache: { maxAgeSeconds: configMaxAgeSeconds } };
 }
 
 /** Plans `<stage>/config.json` for every stage that has none; an existing config is never overwritten. */
@@ -107,7 +111,7 @@ export async function planStageConfigs(context: PlanContext, configBucketExists:
         const keyArn = applyContext.outputs.keyArns.get(stage);
         if (!keyArn) throw new CliError(`No KMS key is known for stage ${stage}; run bootstrap again.`);
 
-        await putIfAbsent(applyContext, bucket, key, `${JSON.stringify(initialStageConfig(keyArn), null, 2)}\n`);
+        await putIfAbsent(applyContext, bucket, key, `${JSON.stringify(initialStageConfig(keyArn, context.options.configMaxAgeSeconds), null, 2)}\n`);
       },
     });
   }

@@ -20,6 +20,11 @@ export interface BootstrapOptions {
    * would then refuse every request, so the CLI turns it off for `http://` endpoints.
    */
   denyInsecureTransport?: boolean;
+  /**
+   * `cache.maxAgeSeconds` written into each stage's first config; the service default (60 s)
+   * when absent. The local cloud uses a few seconds so that a config change shows quickly.
+   */
+  configMaxAgeSeconds?: number;
   /** Waits between polls of a resource that is still changing; 1 s by default. */
   pollIntervalMs?: number;
 }

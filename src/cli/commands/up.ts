@@ -8,6 +8,7 @@ import { CliError, UsageError } from '../errors.js';
 import { DEFAULT_PREFIX, DEFAULT_STAGES, artifactBucketName, configBucketName, parseStageList } from '../names.js';
 import type { Installation } from '../names.js';
 import { renderTable } from '../output.js';
+import { recordRunningCloud, removeRunningCloud } from '../running-cloud.js';
 import type { Io } from '../output.js';
 import { openSession, outDirOption, parsePrefix } from '../session.js';
 import { renderStatus } from '../status.js';
@@ -68,6 +69,7 @@ async function runUp(options: UpOptions, io: Io, setExitCode: (code: number) => 
   }
 
   const session = openSession({ prefix }, io, { endpoint: cloud.url, region, credentials: LOCAL_CREDENTIALS });
+  recordRunningCloud(process.cwd(), { url: cloud.url, region, pid: process.pid });
   try {
     const summary = await bringUpStack(session, {
       stages,
@@ -85,6 +87,7 @@ async function runUp(options: UpOptions, io: Io, setExitCode: (code: number) => 
     const signal = await io.interrupted();
     io.stderr(`${signal}: stopping the local cloud…\n`);
   } finally {
+    removeRunningCloud(process.cwd(), process.pid);
     session.close();
     await cloud.close();
   }
@@ -126,16 +129,17 @@ function renderSummary(summary: StackSummary, url: string, installation: Install
   );
   const env = `AWS_ENDPOINT_URL=${url} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=${region}`;
   const next = [
-    'Try next (in another terminal):',
-    `  export ${env}`,
+    'Try next, in another terminal in this folder (keystage commands find this local cloud by themselves):',
     `  npx keystage status`,
-    `  aws lambda invoke --function-name ${prefix}-encryption --qualifier dev --payload fileb://events/encryption.json out.json && cat out.json`,
-    `  npx keystage invoke encryption --stage dev --event events/encryption.json | jq '{data}' | npx keystage invoke decryption --stage dev --event -`,
+    `  npx keystage invoke encryption --stage dev --event events/encryption.json | npx keystage invoke decryption --stage dev --event -`,
     `  npx keystage deploy encryption --stage dev --description "my first change"`,
-    `  aws s3 cp dist/encryption.zip s3://${artifactBucket}/dev/${prefix}-encryption.zip --metadata description="uploaded with the AWS CLI"`,
     `  npx keystage history encryption --stage dev`,
     `  npx keystage config get --stage dev    # s3://${configBucket}/dev/config.json`,
     `  npx keystage promote encryption --from dev --to staging`,
+    'With the AWS CLI:',
+    `  export ${env}`,
+    `  aws lambda invoke --function-name ${prefix}-encryption --qualifier dev --payload fileb://events/encryption.json out.json && cat out.json`,
+    `  aws s3 cp dist/encryption.zip s3://${artifactBucket}/dev/${prefix}-encryption.zip --metadata description="uploaded with the AWS CLI"`,
   ].join('\n');
   const failureLines = failures.length > 0 ? `\n${failures.join('\n')}\n` : '';
   return `\n${renderStatus(summary.status)}${failureLines}\n${trips}\n${next}\n`;

@@ -37,6 +37,9 @@ export interface StackSummary {
 /** The services `up` releases to every stage; the deploy function is released only when its build changed. */
 export const RELEASED_SERVICES: readonly ServiceName[] = ['encryption', 'decryption'];
 
+/** Config cache max age of the local stages: short, so that `keystage config set` shows within seconds. */
+export const LOCAL_CONFIG_MAX_AGE_SECONDS = 5;
+
 /**
  * Builds the services, bootstraps every stage, releases a changed deploy function, releases
  * encryption and decryption to each stage through the deploy function, and checks an
@@ -53,7 +56,7 @@ export async function bringUpStack(session: Session, options: StackOptions): Pro
   const zips = Object.fromEntries(built.map((service) => [service.service, service.zipPath])) as Record<ServiceName, string>;
 
   const denyInsecureTransport = resolveTlsOnlyPolicy('auto', session.clients.settings.endpoint);
-  const plan = await planBootstrap(session.clients, { ...installation, stages: options.stages, zips, pollIntervalMs: options.pollIntervalMs, denyInsecureTransport });
+  const plan = await planBootstrap(session.clients, { ...installation, stages: options.stages, zips, pollIntervalMs: options.pollIntervalMs, denyInsecureTransport, configMaxAgeSeconds: LOCAL_CONFIG_MAX_AGE_SECONDS });
   options.log(plan.steps.length === 0 ? 'Bootstrap: every resource is in place.' : `Bootstrap: ${plan.steps.length} change(s).`);
   await applyPlan(plan, (step, index) => options.log(`  [${index + 1}/${plan.steps.length}] ${formatChange(step)}`));
 

@@ -25,7 +25,7 @@ describe('main', () => {
     const result = await run(['status', '--help']);
 
     expect(result.output).toContain('$AWS_ENDPOINT_URL');
-    expect(result.output).toContain('never guesses');
+    expect(result.output).toContain('keystage up');
   });
 
   it('rejects a deploy without a description', async () => {
