@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 import { Command, CommanderError } from 'commander';
 
 import { errorMessage } from './clients.js';
@@ -22,14 +24,16 @@ export type ActionResult = number | void;
 /** Registers a command's action; `main` owns the exit code that the action returns. */
 export type CommandRegistrar = (program: Command, io: Io, setExitCode: (code: number) => void) => void;
 
+/** The version in package.json, for `keystage --version`. */
+const KEYSTAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 const PROGRAM_HELP_FOOTER = `
-Endpoint: commands talk to AWS itself unless --endpoint or $AWS_ENDPOINT_URL names another
-endpoint, such as the local cloud that "keystage up" starts on http://127.0.0.1:4566.
+Endpoint: --endpoint, else $AWS_ENDPOINT_URL, else the local cloud that "keystage up" serves
+from the current folder while it runs, else AWS itself.
 
 Examples:
-  $ npm start                                              # local cloud with every stage deployed
-  $ export AWS_ENDPOINT_URL=http://127.0.0.1:4566
-  $ keystage deploy encryption --stage dev -d "fix padding"
+  $ npm start                                                # local cloud with every stage deployed
+  $ keystage deploy encryption --stage dev -d "fix padding"  # in another shell, same folder
   $ keystage promote encryption --from dev --to staging
   $ keystage status --json`;
 
@@ -73,6 +77,7 @@ function createProgram(io: Io, setExitCode: (code: number) => void): Command {
     .description(
       'Build, bootstrap, deploy and operate the keystage encryption services on AWS Lambda, or on the local cloud that `keystage up` starts.',
     )
+    .version(KEYSTAGE_VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', PROGRAM_HELP_FOOTER)
     .exitOverride()

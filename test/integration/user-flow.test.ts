@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+import { GetAliasCommand, InvokeCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DEFAULT_REGION } from '../../src/cli/clients.js';
+import { stageClientContext } from '../../src/core/release/verification.js';
 import { invokeJson } from '../../src/cli/lambda-invoke.js';
 import { main } from '../../src/cli/main.js';
 import { artifactBucketName, artifactKey } from '../../src/cli/names.js';
@@ -109,6 +111,22 @@ describe('keystage user flow', () => {
     const result = await invokeJson(session.clients, 'keystage-decryption', 'staging', { data: fromDev.data });
 
     expect(result.functionError).toBeDefined();
+  });
+
+  it('runs a prod version by number as prod', async () => {
+    const alias = await session.clients.lambda.send(new GetAliasCommand({ FunctionName: 'keystage-encryption', Name: 'prod' }));
+
+    const response = await session.clients.lambda.send(
+      new InvokeCommand({
+        FunctionName: 'keystage-encryption',
+        Qualifier: alias.FunctionVersion,
+        Payload: Buffer.from(JSON.stringify({ data: MESSAGE })),
+        ClientContext: stageClientContext('prod'),
+      }),
+    );
+
+    expect(response.FunctionError).toBeUndefined();
+    expect((JSON.parse(Buffer.from(response.Payload ?? []).toString('utf8')) as { stage: string }).stage).toBe('prod');
   });
 
   it('invokes the dev alias with the AWS CLI', async () => {

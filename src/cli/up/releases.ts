@@ -110,13 +110,18 @@ export async function releaseDeployFunction(
   return releases;
 }
 
-/** True when the stage's last upload is this build and its alias runs that code. */
+/**
+ * True when the stage was released through an upload at least once, and its alias sends all
+ * traffic to a version with this build's code, whatever upload made that version. The first
+ * `up` therefore always releases through the artifact bucket, even though bootstrap's first
+ * version has the same code.
+ */
 async function runsBuild(clients: AwsClients, installation: Installation, service: BuiltService, stage: string): Promise<boolean> {
-  const head = await readOrUndefined(
+  const upload = await readOrUndefined(
     () => clients.s3.send(new HeadObjectCommand({ Bucket: artifactBucketName(installation), Key: artifactKey(installation.prefix, stage, service.service) })),
     [NotFound],
   );
-  if (head?.Metadata?.sha256 !== service.sha256) return false;
+  if (!upload) return false;
 
   const name = functionName(installation.prefix, service.service);
   const alias = await readOrUndefined(() => clients.lambda.send(new GetAliasCommand({ FunctionName: name, Name: stage })), [ResourceNotFoundException]);

@@ -6,6 +6,7 @@
  * fails loudly instead of silently falling back to its default.
  */
 import * as z from 'zod/mini';
+import englishMessages from 'zod/v4/locales/en.js';
 
 /** Default freshness of a cached config before it is revalidated with `If-None-Match`. */
 export const DEFAULT_CONFIG_MAX_AGE_SECONDS = 60;
@@ -101,6 +102,8 @@ const currentShape = z.strictObject({ keyId: keyIdSchema, ...sharedFields });
 /** The older shape, which named the key `key`. */
 const legacyShape = z.strictObject({ key: keyIdSchema, ...sharedFields }).check(z.describe('Older shape: "key" is read as "keyId"'));
 
+const ENGLISH_MESSAGES = englishMessages().localeError;
+
 /** Both accepted shapes, for documentation (the JSON Schema export). */
 export const stageConfigDocumentSchema = z
   .union([currentShape, legacyShape])
@@ -120,7 +123,9 @@ export type StageConfigParseResult = { ok: true; config: StageConfig } | { ok: f
 
 /** Validates a parsed JSON value as a stage config and fills in the defaults. */
 export function parseStageConfig(value: unknown): StageConfigParseResult {
-  const result = stageConfigSchema.safeParse(value);
+  // zod/mini ships without messages ("Invalid input"); the English locale names the expected
+  // type, the bound or the unknown key, so each problem tells the user what to fix.
+  const result = stageConfigSchema.safeParse(value, { error: ENGLISH_MESSAGES });
   if (result.success) return { ok: true, config: result.data };
 
   const problems = result.error.issues.map((issue) => {

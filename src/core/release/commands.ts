@@ -120,7 +120,7 @@ async function rollback(runtime: ReleaseRuntime, command: RollbackCommand): Prom
       throw new ReleaseNotFoundError(
         currentVersion === null
           ? `${command.function} has no alias ${command.stage}, so there is nothing to roll back.`
-          : `The ledger of ${command.function} in ${command.stage} has no good version before ${currentVersion}; name one with "version".`,
+          : `The ledger of ${command.function} in ${command.stage} has no good version before ${currentVersion}; name the version to roll back to (keystage rollback --to VERSION, or "version" in the rollback command event).`,
       );
     }
 

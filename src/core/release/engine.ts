@@ -164,7 +164,7 @@ async function finishRelease(runtime: ReleaseRuntime, state: ReleaseState, lease
     const smokeEvent = await readSmokeEvent(runtime.s3, runtime.bucket, plan.functionName);
     if (verifyFirst && smokeEvent !== undefined) {
       await report(runtime, state, 'verifying', 0);
-      await timed(runtime, state, 'verify-version', () => verifyOrThrow(runtime, plan.functionName, state.publishedVersion ?? '', smokeEvent));
+      await timed(runtime, state, 'verify-version', () => verifyOrThrow(runtime, plan.functionName, state.publishedVersion ?? '', plan.stage, smokeEvent));
     }
 
     await report(runtime, state, 'shifting', 0);

@@ -57,7 +57,7 @@ export async function shiftAlias(runtime: ReleaseRuntime, state: ReleaseState, l
 
   if (smokeEvent !== undefined) {
     await hooks.report('verifying', 1);
-    await hooks.timed('verify-alias', () => verifyOrThrow(runtime, state.plan.functionName, state.plan.stage, smokeEvent));
+    await hooks.timed('verify-alias', () => verifyOrThrow(runtime, state.plan.functionName, state.plan.stage, state.plan.stage, smokeEvent));
   }
   return 'finished';
 }
@@ -80,9 +80,12 @@ export async function restoreAlias(runtime: ReleaseRuntime, state: ReleaseState)
   await putAlias(runtime.lambda, functionName, stage, state.previousTarget, current?.revisionId, runtime.sleep);
 }
 
-/** Invokes `functionName:qualifier` with the smoke event; throws `VerificationFailedError` when it fails. */
-export async function verifyOrThrow(runtime: ReleaseRuntime, functionName: string, qualifier: string, smokeEvent: string): Promise<void> {
-  const result = await invokeSmoke(runtime.lambda, functionName, qualifier, smokeEvent);
+/**
+ * Invokes `functionName:qualifier` with the smoke event, as an invocation of `stage`; throws
+ * `VerificationFailedError` when it fails.
+ */
+export async function verifyOrThrow(runtime: ReleaseRuntime, functionName: string, qualifier: string, stage: string, smokeEvent: string): Promise<void> {
+  const result = await invokeSmoke(runtime.lambda, functionName, qualifier, smokeEvent, stage);
   if (!result.ok) throw new VerificationFailedError(result.reason);
 }
 
@@ -121,7 +124,7 @@ async function bake(runtime: ReleaseRuntime, state: ReleaseState, lease: HeldLea
 
     await runtime.sleep(waitMs);
     await lease.keepAlive(settings.leaseTtlMs);
-    if (smokeEvent !== undefined) await verifyOrThrow(runtime, state.plan.functionName, state.publishedVersion ?? '', smokeEvent);
+    if (smokeEvent !== undefined) await verifyOrThrow(runtime, state.plan.functionName, state.publishedVersion ?? '', state.plan.stage, smokeEvent);
   }
   return true;
 }

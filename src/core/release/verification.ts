@@ -7,6 +7,7 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 
+import { STAGE_CLIENT_CONTEXT_KEY } from '../stage.js';
 import { InvalidReleaseMetadataError } from './errors.js';
 import { smokeEventKey } from './keys.js';
 import { getDocument } from './s3-documents.js';
@@ -32,10 +33,12 @@ export async function readSmokeEvent(s3: S3Client, bucket: string, functionName:
 }
 
 /** Invokes `functionName:qualifier` synchronously with `payload` and reports whether it succeeded. */
-export async function invokeSmoke(lambda: LambdaClient, functionName: string, qualifier: string, payload: string): Promise<SmokeResult> {
+export async function invokeSmoke(lambda: LambdaClient, functionName: string, qualifier: string, payload: string, stage: string): Promise<SmokeResult> {
   const target = `${functionName}:${qualifier}`;
   try {
-    const response = await lambda.send(new InvokeCommand({ FunctionName: functionName, Qualifier: qualifier, Payload: Buffer.from(payload) }));
+    const response = await lambda.send(
+      new InvokeCommand({ FunctionName: functionName, Qualifier: qualifier, Payload: Buffer.from(payload), ClientContext: stageClientContext(stage) }),
+    );
     if (response.FunctionError) {
       const body = Buffer.from(response.Payload ?? new Uint8Array()).toString('utf8');
       return { ok: false, reason: `The smoke invocation of ${target} failed (${response.FunctionError}): ${describeErrorPayload(body)}` };
@@ -45,6 +48,15 @@ export async function invokeSmoke(lambda: LambdaClient, functionName: string, qu
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return { ok: false, reason: `The smoke invocation of ${target} could not be made: ${truncate(message)}` };
   }
+}
+
+/**
+ * Returns the base64 client context that names the stage a smoke invocation verifies. A version
+ * invoked by its number has no alias in its ARN, so without it the function would run with the
+ * default stage's config and key.
+ */
+export function stageClientContext(stage: string): string {
+  return Buffer.from(JSON.stringify({ custom: { [STAGE_CLIENT_CONTEXT_KEY]: stage } })).toString('base64');
 }
 
 function describeErrorPayload(body: string): string {

@@ -28,6 +28,24 @@ describe('stageFromContext', () => {
   it('falls back to dev when no default is given', () => {
     expect(stageFromContext({ invokedFunctionArn: FUNCTION_ARN })).toBe('dev');
   });
+
+  it('takes a numeric version stage from the client context', () => {
+    const context = { invokedFunctionArn: `${FUNCTION_ARN}:17`, clientContext: { custom: { 'keystage-stage': 'prod' } } };
+
+    expect(stageFromContext(context, 'dev')).toBe('prod');
+  });
+
+  it('prefers the alias over the client context', () => {
+    const context = { invokedFunctionArn: `${FUNCTION_ARN}:staging`, clientContext: { custom: { 'keystage-stage': 'prod' } } };
+
+    expect(stageFromContext(context, 'dev')).toBe('staging');
+  });
+
+  it('ignores an invalid client context stage', () => {
+    const context = { invokedFunctionArn: `${FUNCTION_ARN}:17`, clientContext: { custom: { 'keystage-stage': 'no spaces allowed' } } };
+
+    expect(stageFromContext(context, 'dev')).toBe('dev');
+  });
 });
 
 describe('qualifierOf', () => {
