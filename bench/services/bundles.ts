@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import type { Metafile } from 'esbuild';
 
+import { BUNDLE_OPTIONS } from '../../src/cli/build.js';
 import { fixed, quantile } from './environment.js';
 import type { ReportRow } from './environment.js';
 
@@ -23,26 +24,8 @@ const REPOSITORY = resolve(import.meta.dirname, '..', '..');
 const LOAD_RUNS = 21;
 const SERVICES = ['encryption', 'decryption'] as const;
 
-/** The options `keystage build` bundles with. */
-const BUILD_OPTIONS = {
-  bundle: true,
-  write: false,
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  outExtension: { '.js': '.mjs' },
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  minify: true,
-  treeShaking: true,
-  legalComments: 'none',
-  keepNames: true,
-  sourcemap: false,
-  metafile: true,
-  mainFields: ['module', 'main'],
-  banner: { js: "import { createRequire as __keystageCreateRequire } from 'node:module';const require = __keystageCreateRequire(import.meta.url);" },
-  logLevel: 'silent',
-} as const;
+/** The options `keystage build` bundles with, plus the metafile that the size figures read. */
+const BUILD_OPTIONS = { ...BUNDLE_OPTIONS, write: false, metafile: true } as const;
 
 interface BuiltBundle {
   /** Path of `index.mjs`. */
@@ -100,7 +83,7 @@ export async function measureBundles(): Promise<ReportRow[]> {
 }
 
 async function bundle(entryPoint: string, outDir: string): Promise<BuiltBundle> {
-  const result = await build({ ...BUILD_OPTIONS, entryPoints: { index: entryPoint }, outdir: outDir, mainFields: [...BUILD_OPTIONS.mainFields] });
+  const result = await build({ ...BUILD_OPTIONS, entryPoints: { index: entryPoint }, outdir: outDir });
 
   let totalBytes = 0;
   for (const output of result.outputFiles) {

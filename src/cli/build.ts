@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFile
 import { join, relative, resolve, sep } from 'node:path';
 
 import { build } from 'esbuild';
+import type { BuildOptions as EsbuildOptions } from 'esbuild';
 import { zipSync } from 'fflate';
 
 import { BuildError } from './errors.js';
@@ -122,6 +123,29 @@ function describeZip(service: string, zipPath: string, zip: Uint8Array): BuiltSe
   };
 }
 
+/**
+ * The esbuild options of every service bundle: ESM for Node.js 20, minified and tree-shaken,
+ * with code splitting, no source map and no legal comments, so the same sources give the same
+ * bytes. The benchmarks build their reference bundles with the same options.
+ */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  treeShaking: true,
+  legalComments: 'none',
+  keepNames: true,
+  sourcemap: false,
+  mainFields: ['module', 'main'],
+  banner: { js: CREATE_REQUIRE_BANNER },
+  logLevel: 'silent',
+} satisfies EsbuildOptions;
+
 /** Virtual output folder of esbuild; nothing is written there (`write: false`). */
 const BUNDLE_OUT_DIR = '/keystage-bundle';
 
@@ -132,26 +156,7 @@ const BUNDLE_OUT_DIR = '/keystage-bundle';
  */
 async function bundleHandler(service: string, entryPoint: string): Promise<Record<string, Uint8Array>> {
   try {
-    const result = await build({
-      entryPoints: { index: entryPoint },
-      bundle: true,
-      write: false,
-      outdir: BUNDLE_OUT_DIR,
-      splitting: true,
-      chunkNames: 'chunks/[name]-[hash]',
-      outExtension: { '.js': '.mjs' },
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      minify: true,
-      treeShaking: true,
-      legalComments: 'none',
-      keepNames: true,
-      sourcemap: false,
-      mainFields: ['module', 'main'],
-      banner: { js: CREATE_REQUIRE_BANNER },
-      logLevel: 'silent',
-    });
+    const result = await build({ ...BUNDLE_OPTIONS, entryPoints: { index: entryPoint }, outdir: BUNDLE_OUT_DIR, write: false });
     const files: Record<string, Uint8Array> = {};
     for (const output of result.outputFiles) files[relative(BUNDLE_OUT_DIR, output.path).split(sep).join('/')] = output.contents;
     if (!files['index.mjs']) throw new BuildError(`esbuild produced no index.mjs for service "${service}".`);
