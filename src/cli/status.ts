@@ -121,7 +121,8 @@ export function renderStatus(rows: readonly AliasStatus[]): string {
 /** Joins the primary version's description with, during a canary, the new version's. */
 function describeVersions(row: AliasStatus): string {
   const extra = Object.entries(row.routingDescriptions).map(([version, description]) => `canary ${version}: ${description}`);
-  const release = row.release ? [`releasing version ${row.release.publishedVersion ?? '?'}: ${row.release.phase}`] : [];
+  const releasing = row.release?.publishedVersion ? `releasing version ${row.release.publishedVersion}` : 'releasing';
+  const release = row.release ? [`${releasing}: ${row.release.phase}`] : [];
   return [row.description ?? '', ...extra, ...release].join(' | ');
 }
 

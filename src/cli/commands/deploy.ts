@@ -64,6 +64,7 @@ async function deploy(session: Session, io: Io, service: string, options: Deploy
 
   if (!options.wait) {
     if (options.json) io.stdout(formatJson({ upload }));
+    else io.stderr(`The deploy function releases it now; follow it with "keystage history ${service} --stage ${stage}" or "keystage status".\n`);
     return 0;
   }
 
@@ -83,7 +84,7 @@ async function deploy(session: Session, io: Io, service: string, options: Deploy
   else io.stdout(`${upload.functionName}:${stage} ${entry.outcome}${entry.publishedVersion ? `: version ${entry.publishedVersion}` : ''} "${entry.description ?? description}"\n`);
 
   if (entry.outcome !== 'succeeded') {
-    throw new ReleaseFailedError(`The release of ${upload.functionName} to ${stage} ${entry.outcome}: ${entry.reason ?? 'no reason given'}. See "keystage history ${service} --stage ${stage}".`);
+    throw new ReleaseFailedError(`The release of ${upload.functionName} to ${stage} ${entry.outcome}: ${(entry.reason ?? 'no reason given').replace(/\.+$/, '')}. See "keystage history ${service} --stage ${stage}".`);
   }
   return 0;
 }

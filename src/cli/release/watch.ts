@@ -98,13 +98,17 @@ function lastCheck(steps: readonly StepTiming[]): number {
  * Phrases the finished steps of a release, in order, for people: "code updated", "published
  * version 5", "10 % of traffic on version 5", "verified", "100 % of traffic on version 5".
  * Bookkeeping steps (the lease, the release marker) are left out. When the release `failed`, its
- * last verification or bake step is the one that failed.
+ * last verification or bake step is the one that failed, or else a last `update-code` step.
  */
 export function describeSteps(steps: readonly StepTiming[], publishedVersion: string | null, failed = false): string[] {
   const version = publishedVersion ?? '?';
   const phrases: string[] = [];
-  const failedStep = failed ? lastCheck(steps) : -1;
+  const failedStep = failed ? failingStep(steps) : -1;
   for (const [index, { name }] of steps.entries()) {
+    if (index === failedStep && name === 'update-code') {
+      phrases.push('code update failed');
+      continue;
+    }
     if (index === failedStep) {
       phrases.push(`${name === 'verify-alias' ? 'verification through the alias' : name.startsWith('bake-') ? 'bake' : `verification of version ${version}`} failed`);
       continue;
@@ -120,6 +124,15 @@ export function describeSteps(steps: readonly StepTiming[], publishedVersion: st
     else if (name === 'restore-alias') phrases.push('alias restored to the previous version');
   }
   return phrases;
+}
+
+/** The step a failed release failed in: its last check, else a last `update-code` step, else none (-1). */
+function failingStep(steps: readonly StepTiming[]): number {
+  const check = lastCheck(steps);
+  if (check >= 0) return check;
+
+  const last = steps.length - 1;
+  return steps[last]?.name === 'update-code' ? last : -1;
 }
 
 export function formatPercent(weight: number): string {

@@ -9,7 +9,7 @@ import { parseStageList } from '../../../src/cli/names.js';
 import { renderTable } from '../../../src/cli/output.js';
 import { encodeMetadataValue } from '../../../src/cli/release/upload.js';
 import { describeSteps } from '../../../src/cli/release/watch.js';
-import { formatTarget } from '../../../src/cli/status.js';
+import { formatTarget, renderStatus } from '../../../src/cli/status.js';
 import type { AliasStatus } from '../../../src/cli/status.js';
 
 describe('resolveConnection', () => {
@@ -143,6 +143,12 @@ describe('describeSteps', () => {
 
     expect(describeSteps(failedSteps, '4', true)).toContain('verification of version 4 failed');
   });
+
+  it('names a rejected code update', () => {
+    const failedSteps = steps.slice(0, 2);
+
+    expect(describeSteps(failedSteps, null, true)).toEqual(['code update failed']);
+  });
 });
 
 describe('formatTarget', () => {
@@ -158,6 +164,22 @@ describe('formatTarget', () => {
 
   it('marks a missing alias', () => {
     expect(formatTarget({ ...row, version: undefined })).toBe('dev → (missing)');
+  });
+});
+
+describe('renderStatus', () => {
+  const row: AliasStatus = { stage: 'dev', service: 'encryption', functionName: 'keystage-encryption', version: '3', routing: {}, routingDescriptions: {}, description: 'fix' };
+
+  it('shows a release before its version is known', () => {
+    const table = renderStatus([{ ...row, release: { phase: 'updating-code', publishedVersion: null, weight: 0 } }]);
+
+    expect(table).toContain('fix | releasing: updating-code');
+  });
+
+  it('shows the version of a release in progress', () => {
+    const table = renderStatus([{ ...row, release: { phase: 'baking', publishedVersion: '4', weight: 0.1 } }]);
+
+    expect(table).toContain('fix | releasing version 4: baking');
   });
 });
 
