@@ -126,7 +126,7 @@ export function describeSteps(steps: readonly StepTiming[], publishedVersion: st
   return phrases;
 }
 
-/** The step a failed release failed in: its last check, else a last `update-code` step, else none (-1). */
+/** Returns the index of the step a failed release failed in: its last check, else a last `update-code` step, else -1. */
 function failingStep(steps: readonly StepTiming[]): number {
   const check = lastCheck(steps);
   if (check >= 0) return check;
