@@ -87,7 +87,9 @@ async function sendCommand(session: Session, io: Io, event: Record<string, strin
   }
 }
 
-function describeMove(payload: { publishedVersion?: string | null; previousVersion?: string | null } | undefined): string {
+/** Phrases the alias move of a promotion or rollback, for the line the command prints. */
+export function describeMove(payload: { publishedVersion?: string | null; previousVersion?: string | null } | undefined): string {
   if (!payload?.publishedVersion) return '';
+  if (payload.previousVersion === payload.publishedVersion) return ` (already on version ${payload.publishedVersion})`;
   return payload.previousVersion ? ` (version ${payload.previousVersion} → ${payload.publishedVersion})` : ` (version ${payload.publishedVersion})`;
 }

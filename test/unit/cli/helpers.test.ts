@@ -8,6 +8,7 @@ import { UsageError } from '../../../src/cli/errors.js';
 import { parseStageList } from '../../../src/cli/names.js';
 import { renderTable } from '../../../src/cli/output.js';
 import { encodeMetadataValue } from '../../../src/cli/release/upload.js';
+import { describeMove } from '../../../src/cli/commands/release-commands.js';
 import { describeSteps } from '../../../src/cli/release/watch.js';
 import { formatTarget, renderStatus } from '../../../src/cli/status.js';
 import type { AliasStatus } from '../../../src/cli/status.js';
@@ -200,5 +201,15 @@ describe('option parsers', () => {
 
   it('rejects an empty stage list', () => {
     expect(() => parseStageList(' , ')).toThrow(/Invalid stage list/);
+  });
+});
+
+describe('describeMove', () => {
+  it('shows the versions of a move', () => {
+    expect(describeMove({ previousVersion: '2', publishedVersion: '5' })).toBe(' (version 2 → 5)');
+  });
+
+  it('says when the stage already runs the version', () => {
+    expect(describeMove({ previousVersion: '2', publishedVersion: '2' })).toBe(' (already on version 2)');
   });
 });
