@@ -18,7 +18,6 @@ import {
   PutBucketTaggingCommand,
   PutPublicAccessBlockCommand,
   S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import type { LifecycleRule } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +26,8 @@ import { TEST_CREDENTIALS, TEST_REGION, startTestCloud } from '../support/localc
 import type { TestCloud } from '../support/localcloud.js';
 import { motoAvailable, startMoto } from '../support/moto.js';
 import type { MotoServer } from '../support/moto.js';
+import { attempt, expectAgreement, resultOf } from '../support/s3-scenario.js';
+import type { Scenario } from '../support/s3-scenario.js';
 
 /*
  * One bucket configuration scenario (policy, public access block, encryption, lifecycle,
@@ -82,13 +83,6 @@ const LIFECYCLE_RULES: LifecycleRule[] = [
   },
 ];
 
-interface Step {
-  step: string;
-  result: unknown;
-}
-
-type Scenario = Step[];
-
 /** Steps where moto departs from AWS's documentation (see the comment above). */
 const MOTO_DEPARTURES = new Set([
   'GetBucketPolicyStatus',
@@ -102,21 +96,6 @@ const MOTO_DEPARTURES = new Set([
 ]);
 
 const SSE_S3_DEFAULT = { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BucketKeyEnabled: false }] };
-
-function resultOf(scenario: Scenario, step: string): unknown {
-  const entry = scenario.find((candidate) => candidate.step === step);
-  if (!entry) throw new Error(`the scenario has no step "${step}"`);
-  return entry.result;
-}
-
-async function attempt(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    return await action();
-  } catch (error) {
-    if (!(error instanceof S3ServiceException)) throw error;
-    return { error: error.name, status: error.$metadata.httpStatusCode };
-  }
-}
 
 /** Runs the scenario and keeps the response fields that both implementations must agree on. */
 async function runScenario(endpoint: string): Promise<Scenario> {
@@ -228,12 +207,7 @@ describe.skipIf(!motoAvailable())('S3 bucket configuration conformance with moto
   });
 
   it('agrees with moto on every step where moto follows the documentation', () => {
-    expect(local.map((entry) => entry.step)).toEqual(reference.map((entry) => entry.step));
-
-    for (const [index, entry] of local.entries()) {
-      if (MOTO_DEPARTURES.has(entry.step)) continue;
-      expect(entry.result, entry.step).toEqual(reference[index]!.result);
-    }
+    expectAgreement(local, reference, MOTO_DEPARTURES);
   });
 
   it('reports IsPublic in GetBucketPolicyStatus, as AWS documents', () => {

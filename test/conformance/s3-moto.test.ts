@@ -17,6 +17,8 @@ import { TEST_CREDENTIALS, TEST_REGION, startTestCloud } from '../support/localc
 import type { TestCloud } from '../support/localcloud.js';
 import { motoAvailable, startMoto } from '../support/moto.js';
 import type { MotoServer } from '../support/moto.js';
+import { attempt, expectAgreement, resultOf } from '../support/s3-scenario.js';
+import type { Scenario } from '../support/s3-scenario.js';
 
 /*
  * One S3 scenario run against the local cloud and against moto server (`python3 -m
@@ -41,34 +43,12 @@ import type { MotoServer } from '../support/moto.js';
 
 const BUCKET = 'conformance-bucket';
 
-interface Step {
-  step: string;
-  result: unknown;
-}
-
-type Scenario = Step[];
-
 /** Steps where moto departs from AWS's documentation (see the comment above). */
 const MOTO_DEPARTURES = new Set([
   'GetObject after delete: delete-marker header',
   'GetObject of the delete marker by version id',
   'ListObjectsV2 with encoding-type=url',
 ]);
-
-function resultOf(scenario: Scenario, step: string): unknown {
-  const entry = scenario.find((candidate) => candidate.step === step);
-  if (!entry) throw new Error(`the scenario has no step "${step}"`);
-  return entry.result;
-}
-
-async function attempt(action: () => Promise<unknown>): Promise<unknown> {
-  try {
-    return await action();
-  } catch (error) {
-    if (!(error instanceof S3ServiceException)) throw error;
-    return { error: error.name, status: error.$metadata.httpStatusCode };
-  }
-}
 
 /** Runs the scenario and keeps the response fields that both implementations must agree on. */
 async function runScenario(endpoint: string): Promise<Scenario> {
@@ -219,12 +199,7 @@ describe.skipIf(!motoAvailable())('S3 conformance with moto', () => {
   });
 
   it('agrees with moto on every step where moto follows the documentation', () => {
-    expect(local.map((entry) => entry.step)).toEqual(reference.map((entry) => entry.step));
-
-    for (const [index, entry] of local.entries()) {
-      if (MOTO_DEPARTURES.has(entry.step)) continue;
-      expect(entry.result, entry.step).toEqual(reference[index]!.result);
-    }
+    expectAgreement(local, reference, MOTO_DEPARTURES);
   });
 
   it('sends x-amz-delete-marker with the 404 of a deleted key, as AWS documents', () => {
