@@ -62,7 +62,7 @@ export function qualifierOf(functionArn: string | undefined): string | undefined
   return qualifier === undefined || qualifier === '' ? undefined : qualifier;
 }
 
-/** The default stage of this execution environment: `DEFAULT_STAGE`, else `dev`. */
+/** Returns the default stage of this execution environment: `DEFAULT_STAGE`, else `dev`. */
 export function defaultStageFromEnvironment(env: NodeJS.ProcessEnv = process.env): string {
   const configured = env.DEFAULT_STAGE?.trim();
   return configured ? configured : DEFAULT_STAGE;

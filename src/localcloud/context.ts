@@ -2,7 +2,7 @@ import type { Logger } from './log.js';
 import type { BlobStore } from './store/blobs.js';
 import type { SqliteDatabase } from './store/database.js';
 
-/** What every provider gets at start-up: the shared database and blob store, and identity. */
+/** Dependencies of every provider: the shared database and blob store, the account and the endpoint. */
 export interface ProviderContext {
   db: SqliteDatabase;
   blobs: BlobStore;

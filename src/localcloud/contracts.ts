@@ -3,7 +3,7 @@
  * another provider's tables; the local cloud wires these at start-up.
  */
 
-/** What the S3 provider needs from Lambda to deliver bucket notifications. */
+/** The Lambda side of S3 bucket notifications. */
 export interface EventInvoker {
   /**
    * Queues an asynchronous (`InvocationType: Event`) invocation of a function ARN, qualified
@@ -15,7 +15,7 @@ export interface EventInvoker {
   functionExists(functionArn: string): boolean;
 }
 
-/** What Lambda needs from S3 to take function code from a bucket. */
+/** The S3 side of Lambda code taken from a bucket. */
 export interface ObjectReader {
   /**
    * Returns the bytes of one object version, or of the current version without `versionId`.
@@ -32,7 +32,7 @@ export interface TemporaryCredentials {
   expiration: Date;
 }
 
-/** What Lambda needs from STS to give an execution environment its role's credentials. */
+/** The STS side of an execution environment's role credentials. */
 export interface CredentialIssuer {
   issueRoleCredentials(roleArn: string, sessionName: string): TemporaryCredentials;
 }
@@ -66,7 +66,7 @@ export interface LogEvent {
   message: string;
 }
 
-/** What Lambda needs from CloudWatch Logs to store the output of functions. */
+/** The CloudWatch Logs side of storing function output. */
 export interface LogEventWriter {
   /** Appends events to a stream, creating the log group and stream when they do not exist. */
   putLogEvents(region: string, logGroupName: string, logStreamName: string, events: LogEvent[]): void;

@@ -10,7 +10,7 @@ export type ServiceName = 's3' | 'kms' | 'lambda' | 'iam' | 'sts' | 'logs';
  */
 export type Authorize = (action: string, resources: string | string[], conditions?: Record<string, string | string[]>) => void;
 
-/** One HTTP request, routed to a provider, with what SigV4 tells about the caller. */
+/** One HTTP request, routed to a provider, with the caller's SigV4 credential scope. */
 export interface LocalRequest {
   method: string;
   /** The raw path, still percent-encoded, without the query string. */

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 
 import type { ServiceName } from './request.js';
 
-/** What SigV4 tells about a request: who signed it, for which region and service. */
+/** The SigV4 credential scope of a request: who signed it, for which region and service. */
 export interface CredentialScope {
   accessKeyId: string;
   region: string;

@@ -22,7 +22,7 @@ export interface ServiceShape {
 
 let dataDir: string | undefined;
 
-/** The folder of botocore's data files, from the python3 that the AWS CLI uses. */
+/** Returns the folder of botocore's data files, from the python3 that the AWS CLI uses. */
 export function botocoreDataDir(): string {
   if (!dataDir) {
     const path = execFileSync('python3', ['-c', 'import botocore, os; print(os.path.dirname(botocore.__file__))'], {

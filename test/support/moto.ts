@@ -10,7 +10,7 @@ export interface MotoServer {
 
 /**
  * True when moto can run here. Under CI=true a missing moto is an error, because the
- * conformance tests must run there; elsewhere the tests skip and say why.
+ * conformance tests must run there; elsewhere the tests skip with a warning that names the reason.
  */
 export function motoAvailable(): boolean {
   const probe = spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' });

@@ -87,9 +87,9 @@ async function releaseOne(
 
 /**
  * Releases a changed build of the deploy function through itself, one stage after the other.
- * The artifact bucket notifies the deploy function's unqualified ARN, so its `$LATEST` code is
- * what handles uploads; bootstrap never changes the code of an existing function, so without
- * this step an edited deploy service would never run. Does nothing when `$LATEST` runs this build.
+ * The artifact bucket notifies the deploy function's unqualified ARN, so its `$LATEST` code
+ * handles uploads. Bootstrap never changes the code of an existing function, so without this
+ * step an edited deploy service would never run. Does nothing when `$LATEST` runs this build.
  */
 export async function releaseDeployFunction(
   clients: AwsClients,

@@ -124,7 +124,7 @@ export type StageConfigParseResult = { ok: true; config: StageConfig } | { ok: f
 /** Validates a parsed JSON value as a stage config and fills in the defaults. */
 export function parseStageConfig(value: unknown): StageConfigParseResult {
   // zod/mini ships without messages ("Invalid input"); the English locale names the expected
-  // type, the bound or the unknown key, so each problem tells the user what to fix.
+  // type, the bound or the unknown key, so each problem names what to fix.
   const result = stageConfigSchema.safeParse(value, { error: ENGLISH_MESSAGES });
   if (result.success) return { ok: true, config: result.data };
 

@@ -40,7 +40,7 @@ export class BlobStore {
     renameSync(temporaryFile, path);
   }
 
-  /** A fresh path in the store's temporary folder, on the same file system as the blobs. */
+  /** Returns a fresh path in the store's temporary folder, on the same file system as the blobs. */
   temporaryPath(): string {
     return join(this.root, 'tmp', randomUUID());
   }

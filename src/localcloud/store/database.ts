@@ -7,7 +7,7 @@ export type SqliteDatabase = Database.Database;
 
 /**
  * Opens the local cloud's state database in `dataDir`. WAL mode with `synchronous = NORMAL`
- * keeps every committed transaction across a crash or `kill -9` of the process; only a power
+ * keeps every committed transaction across a crash or `kill -9` of the process. Only a power
  * loss can drop the last transactions, which is the trade-off SQLite documents for WAL mode.
  */
 export function openDatabase(dataDir: string): SqliteDatabase {

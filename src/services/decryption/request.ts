@@ -2,7 +2,7 @@
  * The decryption request: `{"data": "<base64>", "context"?: {...}, "encoding"?: "utf8"|"base64"}`.
  * `encoding` chooses the response encoding; without it, valid UTF-8 comes back as text and
  * anything else as base64. The other fields of an encryption response (`format`, `keyId`,
- * `stage`) are accepted and not used, so that response can be sent back as it is: the format
+ * `stage`) are accepted and not used, so that response can be sent back as it is. The format
  * is detected from the ciphertext, and the stage is checked through the encryption context.
  */
 import { parseCallerContext } from '../../core/crypto/context.js';

@@ -20,6 +20,6 @@ describe('initialStageConfig', () => {
     const parsed = parseStageConfig(initialStageConfig(KEY_ARN, 5));
 
     expect(parsed.ok).toBe(true);
-    expect(parsed.ok && parsed.config.cache.maxAgeSeconds).toBe(5);
+    if (parsed.ok) expect(parsed.config.cache.maxAgeSeconds).toBe(5);
   });
 });

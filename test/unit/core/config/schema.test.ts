@@ -14,14 +14,16 @@ describe('parseStageConfig', () => {
     const result = parseStageConfig({ keyId: KEY });
 
     expect(result.ok).toBe(true);
-    expect(result.ok && result.config.defaultFormat).toBe('envelope');
-    expect(result.ok && result.config.cache.maxAgeSeconds).toBe(60);
+    if (!result.ok) return;
+    expect(result.config.defaultFormat).toBe('envelope');
+    expect(result.config.cache.maxAgeSeconds).toBe(60);
   });
 
   it('reads the older key field as keyId', () => {
     const result = parseStageConfig({ key: KEY });
 
-    expect(result.ok && result.config.keyId).toBe(KEY);
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.config.keyId).toBe(KEY);
   });
 
   it.each([
